@@ -1,0 +1,70 @@
+//! What every command's `main` shares: argument parsing with one-line
+//! errors, `PROG: message` on stderr, exit statuses 0/1/2, and a quiet end
+//! on a broken pipe.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::error::{Error, Result};
+
+/// Parses the command line; errors become one-line usage errors, while
+/// `--help` and `--version` print and exit as usual.
+pub fn parse<C: Parser>() -> Result<C> {
+    C::try_parse().or_else(|error| {
+        use clap::error::ErrorKind;
+        match error.kind() {
+            ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                let _ = error.print();
+                std::process::exit(
+                    if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                        2
+                    } else {
+                        0
+                    },
+                );
+            }
+            _ => {
+                let text = error.render().to_string();
+                let first = text.lines().next().unwrap_or_default();
+                let first = first.strip_prefix("error: ").unwrap_or(first);
+                Err(Error::usage(format!("{first} (see --help)")))
+            }
+        }
+    })
+}
+
+/// Runs a command's body and turns its result into the exit status,
+/// printing an error as `PROG: message`.
+pub fn main(program: &str, body: impl FnOnce() -> Result<()>) -> ExitCode {
+    restore_sigpipe();
+    match body() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let _ = writeln!(std::io::stderr(), "{program}: {error}");
+            ExitCode::from(error.exit_status())
+        }
+    }
+}
+
+/// Gives SIGPIPE back its default action, so that a command whose reader
+/// went away ends quietly, as Unix tools do, and commands it execs inherit
+/// the usual disposition rather than Rust's "ignore".
+fn restore_sigpipe() {
+    use nix::sys::signal::{signal, SigHandler, Signal};
+    // SAFETY: installing SIG_DFL runs no code of ours in signal context, and
+    // nothing else in the process depends on SIGPIPE being ignored: writes
+    // to a closed pipe end the process, which is the behaviour wanted.
+    let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
+}
+
+/// Writes a line of data to stdout and flushes it, so that a pipeline's
+/// next command can act on it at once.
+pub fn print_line(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}

@@ -1,0 +1,112 @@
+//! The error type every command shares, and the words for kernel errnos.
+
+use std::fmt;
+
+/// What went wrong, worded for the user, and which exit status it earns.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The arguments are wrong; nothing was done. Exit status 2.
+    #[error("{0}")]
+    Usage(String),
+    /// The operation failed (kernel refused, conflict, missing object). Exit status 1.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Results whose error is an [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A usage error: bad arguments or input.
+    pub fn usage(message: impl fmt::Display) -> Self {
+        Error::Usage(message.to_string())
+    }
+
+    /// A failed operation.
+    pub fn failed(message: impl fmt::Display) -> Self {
+        Error::Failed(message.to_string())
+    }
+
+    /// The exit status this error earns (DESIGN.md §3).
+    pub fn exit_status(&self) -> u8 {
+        match self {
+            Error::Usage(_) => 2,
+            Error::Failed(_) => 1,
+        }
+    }
+
+    /// The same error with `context: ` put in front of its message.
+    pub fn context(self, context: impl fmt::Display) -> Self {
+        match self {
+            Error::Usage(m) => Error::Usage(format!("{context}: {m}")),
+            Error::Failed(m) => Error::Failed(format!("{context}: {m}")),
+        }
+    }
+}
+
+/// Plain words for an errno, without the "(os error N)" tail.
+pub fn errno_words(errno: i32) -> String {
+    let words = match errno {
+        libc::EPERM | libc::EACCES => {
+            "permission denied: this needs CAP_NET_ADMIN and CAP_SYS_ADMIN (run as root)"
+        }
+        libc::EEXIST => "it already exists",
+        libc::ENODEV => "no such interface",
+        libc::ENOENT => "no such object",
+        libc::ESRCH => "no such route",
+        libc::EADDRNOTAVAIL => "no such address",
+        libc::ENETUNREACH => "network unreachable (no address in the gateway's subnet)",
+        libc::EINVAL => "invalid argument",
+        libc::ERANGE => "value out of range",
+        libc::EOPNOTSUPP => "not supported by this kernel",
+        libc::EBUSY => "device or resource busy",
+        libc::EMFILE | libc::ENFILE => "too many open files",
+        _ => {
+            let text = std::io::Error::from_raw_os_error(errno).to_string();
+            return match text.find(" (os error") {
+                Some(cut) => text[..cut].to_lowercase(),
+                None => text,
+            };
+        }
+    };
+    words.to_string()
+}
+
+/// Turns an I/O error into words, without the "(os error N)" tail.
+pub fn io_words(error: &std::io::Error) -> String {
+    match error.raw_os_error() {
+        Some(errno) => errno_words(errno),
+        None => error.to_string(),
+    }
+}
+
+impl From<nix::Error> for Error {
+    fn from(errno: nix::Error) -> Self {
+        Error::Failed(errno_words(errno as i32))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errno_words_have_no_os_error_tail() {
+        assert_eq!(errno_words(libc::EEXIST), "it already exists");
+        let other = errno_words(libc::ENOTTY);
+        assert!(!other.contains("os error"), "{other}");
+        assert!(!other.is_empty());
+    }
+
+    #[test]
+    fn exit_status_follows_the_design() {
+        assert_eq!(Error::usage("x").exit_status(), 2);
+        assert_eq!(Error::failed("x").exit_status(), 1);
+        assert_eq!(
+            Error::failed("gone")
+                .context("cannot delete veth1")
+                .to_string(),
+            "cannot delete veth1: gone"
+        );
+    }
+}

@@ -1,0 +1,25 @@
+//! The shared core of vethkit.
+//!
+//! Every vethkit command turns its arguments into a [`plan::Plan`] of
+//! [`step::Step`]s and hands it to the [`plan::Executor`], which prints it
+//! (`--dry-run`), or records each step's undo in the [`journal`], applies
+//! the steps over netlink, and rolls the applied ones back when one fails.
+//! The pieces steps are made of live here too: a synchronous [`netlink`]
+//! socket, iproute2-compatible named namespaces ([`netns`]) with one socket
+//! each ([`context`]), validated [`name`]s and [`mac`] addresses, link,
+//! address and route requests ([`rtnl`]), the [`error`] type and the shared
+//! `main` wrapper ([`cli`]).
+
+pub mod cli;
+pub mod context;
+pub mod error;
+pub mod journal;
+pub mod mac;
+pub mod name;
+pub mod netlink;
+pub mod netns;
+pub mod plan;
+pub mod rtnl;
+pub mod step;
+
+pub use error::{Error, Result};

@@ -1,0 +1,275 @@
+//! Named network namespaces, kept where `ip netns` keeps them, so that each
+//! tool sees the other's: a bind mount of the namespace on `/run/netns/NAME`,
+//! with `/run/netns` a shared mount point (DESIGN.md §7).
+//!
+//! Entering a namespace acts on the calling thread only; [`Entered`] brings
+//! the thread back to where it was.
+
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::sleep;
+use std::time::Duration;
+
+use nix::errno::Errno;
+use nix::fcntl::{Flock, FlockArg};
+use nix::mount::{mount, umount2, MntFlags, MsFlags};
+use nix::sched::{setns, unshare, CloneFlags};
+use nix::sys::statfs::{fstatfs, NSFS_MAGIC};
+
+use crate::error::{errno_words, io_words, Error, Result};
+use crate::name::NsName;
+
+/// Where iproute2 keeps named network namespaces.
+pub const NETNS_RUN_DIR: &str = "/run/netns";
+/// The calling thread's own network namespace.
+const THREAD_NETNS: &str = "/proc/thread-self/ns/net";
+
+/// Set once this process has made sure `/run/netns` is a shared mount point.
+static RUN_DIR_READY: AtomicBool = AtomicBool::new(false);
+
+/// The file a named namespace is mounted on.
+pub fn path(name: &NsName) -> PathBuf {
+    Path::new(NETNS_RUN_DIR).join(name.as_str())
+}
+
+/// Whether a namespace of that name exists (its file under `/run/netns` does).
+pub fn exists(name: &NsName) -> bool {
+    path(name).symlink_metadata().is_ok()
+}
+
+/// Opens the named namespace, checking that it is a mounted namespace.
+pub fn open(name: &NsName) -> Result<OwnedFd> {
+    let file = File::open(path(name)).map_err(|error| match error.raw_os_error() {
+        Some(libc::ENOENT) => Error::failed(format!(
+            "no network namespace named {name} (see ip netns list)"
+        )),
+        _ => Error::failed(format!("cannot open netns {name}: {}", io_words(&error))),
+    })?;
+    let fd = OwnedFd::from(file);
+    match fstatfs(&fd) {
+        Ok(stat) if stat.filesystem_type() == NSFS_MAGIC => Ok(fd),
+        _ => Err(Error::failed(format!(
+            "{} is not a mounted namespace (a leftover? remove it with ip netns del {name})",
+            path(name).display()
+        ))),
+    }
+}
+
+/// Opens the calling thread's own network namespace.
+pub fn current() -> Result<OwnedFd> {
+    File::open(THREAD_NETNS)
+        .map(OwnedFd::from)
+        .map_err(|error| Error::failed(format!("cannot open {THREAD_NETNS}: {}", io_words(&error))))
+}
+
+/// Lists the named namespaces, sorted by name.
+pub fn list() -> Result<Vec<NsName>> {
+    let entries = match fs::read_dir(NETNS_RUN_DIR) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => {
+            return Err(Error::failed(format!(
+                "cannot list {NETNS_RUN_DIR}: {}",
+                io_words(&error)
+            )))
+        }
+    };
+    let mut names: Vec<NsName> = entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// The calling thread, moved into another network namespace until
+/// [`Entered::leave`] (or drop) brings it back.
+pub struct Entered {
+    home: OwnedFd,
+}
+
+impl Entered {
+    /// Moves the calling thread into the namespace `target`.
+    pub fn enter(target: BorrowedFd<'_>) -> Result<Self> {
+        let home = current()?;
+        setns(target, CloneFlags::CLONE_NEWNET).map_err(|errno| {
+            Error::failed(format!(
+                "cannot enter namespace: {}",
+                errno_words(errno as i32)
+            ))
+        })?;
+        Ok(Entered { home })
+    }
+
+    /// Moves the calling thread into a new, unnamed network namespace.
+    fn unshare() -> Result<Self> {
+        let home = current()?;
+        unshare(CloneFlags::CLONE_NEWNET).map_err(|errno| {
+            Error::failed(format!(
+                "cannot create a network namespace: {}",
+                errno_words(errno as i32)
+            ))
+        })?;
+        Ok(Entered { home })
+    }
+
+    /// Brings the thread back to the namespace it was in.
+    pub fn leave(self) -> Result<()> {
+        let result = setns(self.home.as_fd(), CloneFlags::CLONE_NEWNET);
+        std::mem::forget(self);
+        result.map_err(|errno| {
+            Error::failed(format!(
+                "cannot return to the original namespace: {}",
+                errno_words(errno as i32)
+            ))
+        })
+    }
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        if setns(self.home.as_fd(), CloneFlags::CLONE_NEWNET).is_err() {
+            // Carrying on in the wrong namespace could change the wrong links.
+            eprintln!("vethkit: cannot return to the original network namespace; stopping");
+            std::process::abort();
+        }
+    }
+}
+
+/// Creates the named namespace as `ip netns add` does, runs `inside` with the
+/// calling thread in it, and returns a handle on the namespace with what
+/// `inside` returned. The thread is back in its own namespace afterwards.
+pub fn create<T>(name: &NsName, inside: impl FnOnce() -> Result<T>) -> Result<(OwnedFd, T)> {
+    let cannot = |words: String| Error::failed(format!("cannot create netns {name}: {words}"));
+    prepare_run_dir().map_err(|words| cannot(words))?;
+    let path = path(name);
+    OpenOptions::new()
+        .read(true)
+        .create_new(true)
+        .mode(0)
+        .custom_flags(libc::O_CLOEXEC)
+        .open(&path)
+        .map_err(|error| match error.kind() {
+            io::ErrorKind::AlreadyExists => {
+                cannot("a namespace with that name already exists".into())
+            }
+            _ => cannot(io_words(&error)),
+        })?;
+    let made = Entered::unshare().and_then(|entered| {
+        let bound = mount(
+            Some(THREAD_NETNS),
+            &path,
+            Some("none"),
+            MsFlags::MS_BIND,
+            None::<&str>,
+        )
+        .map_err(|errno| cannot(errno_words(errno as i32)));
+        let result = bound.and_then(|()| Ok((current()?, inside()?)));
+        entered.leave()?;
+        result
+    });
+    if made.is_err() {
+        let _ = umount2(&path, MntFlags::MNT_DETACH);
+        let _ = fs::remove_file(&path);
+    }
+    made
+}
+
+/// Deletes the named namespace as `ip netns del` does. Returns whether it existed.
+pub fn delete(name: &NsName) -> Result<bool> {
+    let path = path(name);
+    if !exists(name) {
+        return Ok(false);
+    }
+    let _ = umount2(&path, MntFlags::MNT_DETACH);
+    let mut tries = 0;
+    loop {
+        match fs::remove_file(&path) {
+            Ok(()) => return Ok(true),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(false),
+            Err(error) if error.raw_os_error() == Some(libc::EBUSY) && tries < 50 => {
+                tries += 1;
+                sleep(Duration::from_millis(10));
+            }
+            Err(error) => {
+                return Err(Error::failed(format!(
+                    "cannot delete netns {name}: {}",
+                    io_words(&error)
+                )))
+            }
+        }
+    }
+}
+
+/// Makes `/run/netns` exist and be a shared mount point, as `ip netns add`
+/// does, under a lock on the directory (parallel runs once stacked mounts).
+fn prepare_run_dir() -> Result<(), String> {
+    if RUN_DIR_READY.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    match fs::DirBuilder::new().mode(0o755).create(NETNS_RUN_DIR) {
+        Err(error) if error.kind() != io::ErrorKind::AlreadyExists => {
+            return Err(format!(
+                "cannot create {NETNS_RUN_DIR}: {}",
+                io_words(&error)
+            ))
+        }
+        _ => {}
+    }
+    let directory = File::open(NETNS_RUN_DIR)
+        .map_err(|error| format!("cannot open {NETNS_RUN_DIR}: {}", io_words(&error)))?;
+    let _lock = Flock::lock(directory, FlockArg::LockExclusive).map_err(|(_, errno)| {
+        format!("cannot lock {NETNS_RUN_DIR}: {}", errno_words(errno as i32))
+    })?;
+    let mut made_mount_point = false;
+    loop {
+        let shared = MsFlags::MS_SHARED | MsFlags::MS_REC;
+        match mount(
+            None::<&str>,
+            NETNS_RUN_DIR,
+            Some("none"),
+            shared,
+            None::<&str>,
+        ) {
+            Ok(()) => break,
+            Err(Errno::EINVAL) if !made_mount_point => {
+                let bind = MsFlags::MS_BIND | MsFlags::MS_REC;
+                mount(
+                    Some(NETNS_RUN_DIR),
+                    NETNS_RUN_DIR,
+                    Some("none"),
+                    bind,
+                    None::<&str>,
+                )
+                .and_then(|()| {
+                    let private = MsFlags::MS_PRIVATE;
+                    mount(
+                        None::<&str>,
+                        NETNS_RUN_DIR,
+                        Some("none"),
+                        private,
+                        None::<&str>,
+                    )
+                })
+                .map_err(|errno| {
+                    format!(
+                        "cannot mount {NETNS_RUN_DIR}: {}",
+                        errno_words(errno as i32)
+                    )
+                })?;
+                made_mount_point = true;
+            }
+            Err(errno) => {
+                return Err(format!(
+                    "cannot share {NETNS_RUN_DIR}: {}",
+                    errno_words(errno as i32)
+                ))
+            }
+        }
+    }
+    RUN_DIR_READY.store(true, Ordering::Relaxed);
+    Ok(())
+}
