@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 /// Parses the command line; errors become one-line usage errors, while
 /// `--help` and `--version` print and exit as usual.
 pub fn parse<C: Parser>() -> Result<C> {
-    C::try_parse().or_else(|error| {
+    C::try_parse().map_err(|error| {
         use clap::error::ErrorKind;
         match error.kind() {
             ErrorKind::DisplayHelp
@@ -31,7 +31,7 @@ pub fn parse<C: Parser>() -> Result<C> {
                 let text = error.render().to_string();
                 let first = text.lines().next().unwrap_or_default();
                 let first = first.strip_prefix("error: ").unwrap_or(first);
-                Err(Error::usage(format!("{first} (see --help)")))
+                Error::usage(format!("{first} (see --help)"))
             }
         }
     })

@@ -144,12 +144,12 @@ impl Drop for Entered {
 /// `inside` returned. The thread is back in its own namespace afterwards.
 pub fn create<T>(name: &NsName, inside: impl FnOnce() -> Result<T>) -> Result<(OwnedFd, T)> {
     let cannot = |words: String| Error::failed(format!("cannot create netns {name}: {words}"));
-    prepare_run_dir().map_err(|words| cannot(words))?;
+    prepare_run_dir().map_err(&cannot)?;
     let path = path(name);
     OpenOptions::new()
         .read(true)
         .create_new(true)
-        .mode(0)
+        .mode(0o000)
         .custom_flags(libc::O_CLOEXEC)
         .open(&path)
         .map_err(|error| match error.kind() {
