@@ -147,7 +147,7 @@ pub fn create<T>(name: &NsName, inside: impl FnOnce() -> Result<T>) -> Result<(O
     prepare_run_dir().map_err(&cannot)?;
     let path = path(name);
     OpenOptions::new()
-        .read(true)
+        .write(true)
         .create_new(true)
         .mode(0o000)
         .custom_flags(libc::O_CLOEXEC)

@@ -1,0 +1,306 @@
+//! One veth pair: what was asked, and the plan that gets there from the
+//! kernel's current state.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use vethkit_core::context::{in_netns, Context, Netns};
+use vethkit_core::mac::Mac;
+use vethkit_core::name::IfName;
+use vethkit_core::plan::Plan;
+use vethkit_core::rtnl::{self, Link};
+use vethkit_core::step::Step;
+use vethkit_core::{Error, Result};
+
+use crate::cli::Cli;
+
+/// One end of the pair, as asked.
+#[derive(Clone, Debug)]
+pub struct End {
+    /// Interface name.
+    pub name: IfName,
+    /// Namespace it goes in.
+    pub netns: Netns,
+    /// Addresses to put on it.
+    pub addrs: Vec<IpNet>,
+    /// Default-route gateways in its namespace.
+    pub gateways: Vec<IpAddr>,
+    /// Hardware address.
+    pub mac: Option<Mac>,
+}
+
+/// A veth pair, as asked.
+#[derive(Clone, Debug)]
+pub struct Pair {
+    /// The first end (NAME).
+    pub first: End,
+    /// The other end (PEER).
+    pub second: End,
+    /// MTU of both ends.
+    pub mtu: Option<u32>,
+    /// Bring the ends and the namespaces' lo up.
+    pub up: bool,
+}
+
+impl Pair {
+    /// The pair a command line (or a batch line) asks for.
+    pub fn from_cli(cli: Cli) -> Result<Self> {
+        let (Some(name), Some(peer)) = (cli.name, cli.peer) else {
+            return Err(Error::usage(
+                "expected two interface names, NAME and PEER (see --help)",
+            ));
+        };
+        if name == peer && cli.netns == cli.peer_netns {
+            return Err(Error::usage(format!(
+                "both ends are named {name}{}",
+                in_netns(cli.netns.as_ref())
+            )));
+        }
+        if cli.no_up && !(cli.gateways.is_empty() && cli.peer_gateways.is_empty()) {
+            return Err(Error::usage(
+                "a default route needs its link up: --gateway cannot go with --no-up",
+            ));
+        }
+        for gateways in [&cli.gateways, &cli.peer_gateways] {
+            if gateways.iter().filter(|g| g.is_ipv4()).count() > 1
+                || gateways.iter().filter(|g| g.is_ipv6()).count() > 1
+            {
+                return Err(Error::usage("one default route per address family: give at most one IPv4 and one IPv6 gateway"));
+            }
+        }
+        Ok(Pair {
+            first: End {
+                name,
+                netns: cli.netns,
+                addrs: cli.addrs,
+                gateways: cli.gateways,
+                mac: cli.mac,
+            },
+            second: End {
+                name: peer,
+                netns: cli.peer_netns,
+                addrs: cli.peer_addrs,
+                gateways: cli.peer_gateways,
+                mac: cli.peer_mac,
+            },
+            mtu: cli.mtu,
+            up: !cli.no_up,
+        })
+    }
+
+    /// The ends left in the caller's namespace, whose names are printed.
+    pub fn local_ends(&self) -> impl Iterator<Item = &End> {
+        [&self.first, &self.second]
+            .into_iter()
+            .filter(|end| end.netns.is_none())
+    }
+
+    /// The steps that take the kernel from its current state to this pair.
+    /// Whatever already exists exactly is left alone; what exists and
+    /// conflicts is an error, before anything is changed.
+    pub fn plan(&self, context: &mut Context) -> Result<Plan> {
+        let mut plan = Plan::default();
+        let mut new_namespaces = Vec::new();
+        for netns in [&self.first.netns, &self.second.netns]
+            .into_iter()
+            .flatten()
+        {
+            if !context.netns_exists(Some(netns)) && !new_namespaces.contains(netns) {
+                new_namespaces.push(netns.clone());
+                plan.push(Step::NetnsAdd {
+                    name: netns.clone(),
+                });
+            }
+        }
+        let is_new = |netns: &Netns| {
+            netns
+                .as_ref()
+                .is_some_and(|name| new_namespaces.contains(name))
+        };
+
+        let first = self.existing(context, &self.first, is_new(&self.first.netns))?;
+        let second = self.existing(context, &self.second, is_new(&self.second.netns))?;
+        match (&first, &second) {
+            (None, None) => plan.push(self.creation()),
+            (Some(a), Some(b))
+                if a.kind.as_deref() == Some("veth")
+                    && a.peer_index == Some(b.index)
+                    && b.peer_index == Some(a.index) =>
+            {
+                self.check_attributes(&self.first, a)?;
+                self.check_attributes(&self.second, b)?;
+            }
+            _ => {
+                let taken = if first.is_some() {
+                    &self.first
+                } else {
+                    &self.second
+                };
+                return Err(Error::failed(format!(
+                    "cannot create {}: an interface with that name already exists{} (and is not this pair's end)",
+                    taken.name,
+                    in_netns(taken.netns.as_ref())
+                )));
+            }
+        }
+
+        if self.up {
+            for netns in self.namespaces() {
+                let lo_is_up = !is_new(&netns)
+                    && lookup(context, &netns, &"lo".parse().expect("lo is a valid name"))?
+                        .is_some_and(|lo| lo.up);
+                if netns.is_some() && !lo_is_up {
+                    plan.push(Step::LinkUp {
+                        netns,
+                        name: "lo".parse().expect("lo is a valid name"),
+                    });
+                }
+            }
+        }
+        for (end, link) in [(&self.first, &first), (&self.second, &second)] {
+            let present = match link {
+                Some(link) => addresses(context, end, link.index)?,
+                None => Vec::new(),
+            };
+            for address in end
+                .addrs
+                .iter()
+                .filter(|address| !present.contains(address))
+            {
+                plan.push(Step::AddrAdd {
+                    netns: end.netns.clone(),
+                    dev: end.name.clone(),
+                    address: *address,
+                });
+            }
+        }
+        if self.up {
+            for (end, link) in [(&self.first, &first), (&self.second, &second)] {
+                if !link.as_ref().is_some_and(|link| link.up) {
+                    plan.push(Step::LinkUp {
+                        netns: end.netns.clone(),
+                        name: end.name.clone(),
+                    });
+                }
+            }
+        }
+        for (end, link) in [(&self.first, &first), (&self.second, &second)] {
+            for gateway in &end.gateways {
+                let present = match link {
+                    Some(_) => default_gateways(context, end, gateway)?,
+                    None => Vec::new(),
+                };
+                if present.contains(gateway) {
+                    continue;
+                }
+                if let Some(other) = present.first() {
+                    return Err(Error::failed(format!(
+                        "cannot add default route via {gateway}: there is one via {other} already{}",
+                        in_netns(end.netns.as_ref())
+                    )));
+                }
+                plan.push(Step::RouteAdd {
+                    netns: end.netns.clone(),
+                    dev: end.name.clone(),
+                    gateway: *gateway,
+                });
+            }
+        }
+        Ok(plan)
+    }
+
+    /// The distinct namespaces of the two ends.
+    fn namespaces(&self) -> Vec<Netns> {
+        let mut namespaces = vec![self.first.netns.clone()];
+        if self.second.netns != self.first.netns {
+            namespaces.push(self.second.netns.clone());
+        }
+        namespaces
+    }
+
+    /// The creation step, sent from a socket in a named end's namespace
+    /// only when the other end is not in the caller's (so that the name
+    /// checked for clashes is checked where the end will live).
+    fn creation(&self) -> Step {
+        let (main, other) = if self.first.netns.is_some() && self.second.netns.is_none() {
+            (&self.second, &self.first)
+        } else {
+            (&self.first, &self.second)
+        };
+        Step::VethAdd {
+            netns: main.netns.clone(),
+            name: main.name.clone(),
+            peer_netns: other.netns.clone(),
+            peer: other.name.clone(),
+            mtu: self.mtu,
+            mac: main.mac,
+            peer_mac: other.mac,
+        }
+    }
+
+    fn existing(
+        &self,
+        context: &mut Context,
+        end: &End,
+        namespace_is_new: bool,
+    ) -> Result<Option<Link>> {
+        if namespace_is_new {
+            return Ok(None);
+        }
+        lookup(context, &end.netns, &end.name)
+    }
+
+    /// An existing end must have the MTU and MAC asked for.
+    fn check_attributes(&self, end: &End, link: &Link) -> Result<()> {
+        let conflict = |what: String| {
+            Err(Error::failed(format!(
+                "{} exists{} with {what}",
+                end.name,
+                in_netns(end.netns.as_ref())
+            )))
+        };
+        if let Some(mtu) = self.mtu {
+            if link.mtu != Some(mtu) {
+                return conflict(format!("mtu {}, not {mtu}", link.mtu.unwrap_or(0)));
+            }
+        }
+        if let Some(mac) = end.mac {
+            if link.mac != Some(mac) {
+                let actual = link.mac.map(|m| m.to_string()).unwrap_or_default();
+                return conflict(format!("address {actual}, not {mac}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn lookup(context: &mut Context, netns: &Netns, name: &IfName) -> Result<Option<Link>> {
+    let socket = context.socket(netns.as_ref())?;
+    rtnl::link_by_name(socket, name).map_err(|error| {
+        Error::failed(format!(
+            "cannot look up {name}: {error}{}",
+            in_netns(netns.as_ref())
+        ))
+    })
+}
+
+fn addresses(context: &mut Context, end: &End, index: u32) -> Result<Vec<IpNet>> {
+    let socket = context.socket(end.netns.as_ref())?;
+    rtnl::addresses(socket, index).map_err(|error| {
+        Error::failed(format!(
+            "cannot list the addresses of {}: {error}{}",
+            end.name,
+            in_netns(end.netns.as_ref())
+        ))
+    })
+}
+
+fn default_gateways(context: &mut Context, end: &End, gateway: &IpAddr) -> Result<Vec<IpAddr>> {
+    let socket = context.socket(end.netns.as_ref())?;
+    rtnl::default_gateways(socket, gateway).map_err(|error| {
+        Error::failed(format!(
+            "cannot list routes: {error}{}",
+            in_netns(end.netns.as_ref())
+        ))
+    })
+}
