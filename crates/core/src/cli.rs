@@ -27,14 +27,23 @@ pub fn parse<C: Parser>() -> Result<C> {
                     },
                 );
             }
-            _ => {
-                let text = error.render().to_string();
-                let first = text.lines().next().unwrap_or_default();
-                let first = first.strip_prefix("error: ").unwrap_or(first);
-                Error::usage(format!("{first} (see --help)"))
-            }
+            _ => Error::usage(format!("{} (see --help)", one_line(&error))),
         }
     })
+}
+
+/// A clap error as one line: its first line, with the indented lines that
+/// follow it (the missing arguments, say) joined on.
+pub fn one_line(error: &clap::Error) -> String {
+    let text = error.render().to_string();
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or_default();
+    let mut line = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    for detail in lines.take_while(|l| l.starts_with(' ')) {
+        line.push(' ');
+        line.push_str(detail.trim());
+    }
+    line
 }
 
 /// Runs a command's body and turns its result into the exit status,

@@ -11,6 +11,9 @@ pub enum Error {
     /// The operation failed (kernel refused, conflict, missing object). Exit status 1.
     #[error("{0}")]
     Failed(String),
+    /// A failure with an exit status of its own (netns-exec's 126 and 127).
+    #[error("{1}")]
+    Status(u8, String),
 }
 
 /// Results whose error is an [`Error`].
@@ -32,6 +35,7 @@ impl Error {
         match self {
             Error::Usage(_) => 2,
             Error::Failed(_) => 1,
+            Error::Status(status, _) => *status,
         }
     }
 
@@ -40,6 +44,7 @@ impl Error {
         match self {
             Error::Usage(m) => Error::Usage(format!("{context}: {m}")),
             Error::Failed(m) => Error::Failed(format!("{context}: {m}")),
+            Error::Status(s, m) => Error::Status(s, format!("{context}: {m}")),
         }
     }
 }
@@ -47,9 +52,8 @@ impl Error {
 /// Plain words for an errno, without the "(os error N)" tail.
 pub fn errno_words(errno: i32) -> String {
     let words = match errno {
-        libc::EPERM | libc::EACCES => {
-            "permission denied: this needs CAP_NET_ADMIN and CAP_SYS_ADMIN (run as root)"
-        }
+        libc::EPERM => "operation not permitted (run as root)",
+        libc::EACCES => "permission denied",
         libc::EEXIST => "it already exists",
         libc::ENODEV => "no such interface",
         libc::ENOENT => "no such object",
