@@ -1,0 +1,427 @@
+//! veth-add, checked with iproute2's JSON output and real traffic.
+
+use serde_json::Value;
+use vethkit_tests::{journal_standing, normalize, sandbox};
+
+/// The argument sets the mirror test runs, covering each option that
+/// changes kernel state.
+const MIRRORED: &[&str] = &[
+    "veth1 veth2",
+    "veth1 veth2 --addr 10.1.1.1/24 --peer-addr 10.1.1.2/24",
+    "veth1 veth2 --netns ns1 --addr 10.1.1.1/24 --peer-netns ns2 --peer-addr 10.1.1.2/24",
+    "veth3 br-veth3 --netns ns3 --addr 10.1.1.3/24 --gateway 10.1.1.1",
+    "br-veth3 veth3 --peer-netns ns3 --peer-addr 10.1.1.3/24 --peer-gateway 10.1.1.1",
+    "a b --netns lab --peer-netns lab2 --addr 2001:db8::1/64 --addr 10.9.0.1/30 --peer-addr 2001:db8::2/64 --gateway 2001:db8::2",
+    "veth5 veth6 --mtu 1400 --no-up",
+];
+
+/// For each argument set: the `--dry-run` lines run by `ip` in one
+/// sandbox, veth-add in another, leave the same kernel state.
+#[test]
+fn mirror_dry_run_lines_run_by_ip_leave_the_same_state() {
+    for arguments in MIRRORED {
+        let by_ip = sandbox(&format!(
+            "veth-add --dry-run {arguments} > /run/plan\nsection plan\ncat /run/plan\nsh -e /run/plan\nsection state\ndump_state"
+        ))
+        .ok();
+        let by_vethkit = sandbox(&format!(
+            "veth-add {arguments} >/dev/null\nsection state\ndump_state"
+        ))
+        .ok();
+        assert!(!by_ip.section("plan").is_empty(), "{arguments}: empty plan");
+        assert_eq!(
+            normalize(&by_vethkit.json("state")),
+            normalize(&by_ip.json("state")),
+            "{arguments}: veth-add and its --dry-run plan run by ip differ; plan:\n{}",
+            by_ip.section("plan")
+        );
+    }
+}
+
+fn link<'a>(state: &'a Value, netns: &str, name: &str) -> &'a Value {
+    state[netns]["links"]
+        .as_array()
+        .and_then(|links| links.iter().find(|link| link["ifname"] == name))
+        .unwrap_or_else(|| panic!("no {name} in netns {netns:?}: {state}"))
+}
+
+fn addresses(state: &Value, netns: &str, name: &str) -> Vec<String> {
+    let entry = state[netns]["addrs"]
+        .as_array()
+        .and_then(|a| a.iter().find(|l| l["ifname"] == name))
+        .expect("link");
+    entry["addr_info"]
+        .as_array()
+        .expect("addr_info")
+        .iter()
+        .filter(|a| a["scope"] == "global")
+        .map(|a| format!("{}/{}", a["local"].as_str().unwrap(), a["prefixlen"]))
+        .collect()
+}
+
+#[test]
+fn ends_go_in_their_namespaces_addressed_routed_and_up() {
+    let run = sandbox(
+        r#"
+        section out
+        veth-add veth3 br-veth3 --netns ns3 --addr 10.1.1.3/24 --addr 2001:db8::3/64 --gateway 10.1.1.1 \
+            --mtu 1400 --mac 02:00:00:00:00:03 --peer-mac 02:00:00:00:00:04
+        section state
+        dump_state
+        "#,
+    )
+    .ok();
+    assert_eq!(
+        run.section("out"),
+        "br-veth3",
+        "prints the end left in the caller's namespace"
+    );
+    let state = run.json("state");
+    let inside = link(&state, "ns3", "veth3");
+    assert_eq!(inside["linkinfo"]["info_kind"], "veth");
+    assert_eq!(inside["mtu"], 1400);
+    assert_eq!(inside["address"], "02:00:00:00:00:03");
+    assert!(inside["flags"].as_array().unwrap().contains(&"UP".into()));
+    let outside = link(&state, "", "br-veth3");
+    assert_eq!(outside["mtu"], 1400);
+    assert_eq!(outside["address"], "02:00:00:00:00:04");
+    assert!(outside["flags"].as_array().unwrap().contains(&"UP".into()));
+    assert!(link(&state, "ns3", "lo")["flags"]
+        .as_array()
+        .unwrap()
+        .contains(&"UP".into()));
+    assert_eq!(
+        addresses(&state, "ns3", "veth3"),
+        ["10.1.1.3/24", "2001:db8::3/64"]
+    );
+    let default = state["ns3"]["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["dst"] == "default")
+        .expect("default route");
+    assert_eq!(default["gateway"], "10.1.1.1");
+    assert_eq!(default["dev"], "veth3");
+}
+
+#[test]
+fn rerunning_succeeds_prints_the_same_and_changes_nothing() {
+    let run = sandbox(
+        r#"
+        args="veth3 br-veth3 --netns ns3 --addr 10.1.1.3/24 --gateway 10.1.1.1"
+        veth-add $args > /run/first
+        section state1
+        dump_state
+        cp /run/vethkit/journal /run/journal1
+        section second
+        veth-add $args
+        section state2
+        dump_state
+        section same
+        cmp /run/journal1 /run/vethkit/journal && echo journal unchanged
+        section dry
+        veth-add --dry-run $args
+        "#,
+    )
+    .ok();
+    assert_eq!(run.section("second"), "br-veth3");
+    assert_eq!(
+        normalize(&run.json("state1")),
+        normalize(&run.json("state2"))
+    );
+    assert_eq!(run.section("same"), "journal unchanged");
+    assert_eq!(run.section("dry"), "", "nothing left to do");
+}
+
+#[test]
+fn a_missing_address_on_an_existing_pair_is_added() {
+    let run = sandbox(
+        r#"
+        veth-add veth1 veth2 --netns ns1
+        section plan
+        veth-add --dry-run veth1 veth2 --netns ns1 --addr 10.1.1.1/24
+        "#,
+    )
+    .ok();
+    assert_eq!(
+        run.section("plan"),
+        "ip -n ns1 address add 10.1.1.1/24 dev veth1"
+    );
+}
+
+/// Runs `command` after `setup`; returns its status, its stderr, and
+/// whether the state and the journal were left as they were.
+fn refused(setup: &str, command: &str) -> (i32, String, bool) {
+    let run = sandbox(&format!(
+        r#"
+        {setup}
+        section before
+        dump_state
+        cat /run/vethkit/journal > /run/journal-before 2>/dev/null || true
+        status=0; {command} >/dev/null 2>/run/err || status=$?
+        section status
+        echo $status
+        section stderr
+        cat /run/err
+        section after
+        dump_state
+        section journal
+        cat /run/vethkit/journal > /run/journal-after 2>/dev/null || true
+        cmp -s /run/journal-before /run/journal-after && echo unchanged || echo changed
+        "#
+    ))
+    .ok();
+    let unchanged = normalize(&run.json("before")) == normalize(&run.json("after"))
+        && run.section("journal") == "unchanged";
+    (
+        run.section("status").parse().unwrap(),
+        run.section("stderr"),
+        unchanged,
+    )
+}
+
+#[test]
+fn bad_input_is_a_one_line_error_and_changes_nothing() {
+    let cases: &[(&str, &str, i32, &str)] = &[
+        (
+            "",
+            "veth-add abcdefghijklmnop veth2 --netns ns1",
+            2,
+            "16 bytes",
+        ),
+        ("", "veth-add veth1 veth2 --netns ../x", 2, "../x"),
+        (
+            "",
+            "veth-add veth1 veth2 --netns ns1 --addr 10.1.1.1/33",
+            2,
+            "10.1.1.1/33",
+        ),
+        (
+            "",
+            "veth-add veth1 veth2 --netns ns1 --addr banana",
+            2,
+            "banana",
+        ),
+        ("", "veth-add veth1", 2, "NAME and PEER"),
+        (
+            "",
+            "veth-add veth1 veth2 --mac 01:00:5e:00:00:01",
+            2,
+            "multicast",
+        ),
+        (
+            "ip link add veth1 type bridge",
+            "veth-add veth1 veth2",
+            1,
+            "cannot create veth1: an interface with that name already exists",
+        ),
+        (
+            "ip netns add ns2; ip -n ns2 link add veth2 type bridge",
+            "veth-add veth1 veth2 --peer-netns ns2",
+            1,
+            "veth2",
+        ),
+        (
+            "veth-add veth1 veth2",
+            "veth-add veth1 veth2 --mtu 1400",
+            1,
+            "mtu 1500, not 1400",
+        ),
+        (
+            "veth-add veth1 veth2 --netns ns1 --addr 10.1.1.1/24 --gateway 10.1.1.254",
+            "veth-add veth1 veth2 --netns ns1 --gateway 10.1.1.253",
+            1,
+            "via 10.1.1.254",
+        ),
+        (
+            "",
+            "veth-add veth1 veth2 --gateway 10.1.1.1 --no-up",
+            2,
+            "--no-up",
+        ),
+    ];
+    for (setup, command, status, words) in cases {
+        let (actual_status, stderr, unchanged) = refused(setup, command);
+        assert_eq!(actual_status, *status, "{command}: {stderr}");
+        assert_eq!(
+            stderr.lines().count(),
+            1,
+            "{command}: one line expected:\n{stderr}"
+        );
+        assert!(stderr.starts_with("veth-add: "), "{command}: {stderr}");
+        assert!(
+            stderr.contains(words),
+            "{command}: {stderr:?} should mention {words:?}"
+        );
+        assert!(unchanged, "{command}: changed the state or the journal");
+    }
+}
+
+/// The peer's name is taken inside the target namespace: found before
+/// anything is done, so no veth, no new namespace, no journal entry.
+#[test]
+fn peer_name_taken_in_target_namespace_leaves_nothing_behind() {
+    let run = sandbox(
+        r#"
+        ip netns add ns2
+        ip -n ns2 link add veth2 type bridge
+        section status
+        veth-add veth1 veth2 --netns ns1 --addr 10.1.1.1/24 --peer-netns ns2 2>/run/err || echo $?
+        section stderr
+        cat /run/err
+        section netns
+        ip netns list | cut -d' ' -f1
+        section links
+        ip -br link show | cut -d' ' -f1; ip -n ns2 -br link show | cut -d' ' -f1
+        section journal
+        cat /run/vethkit/journal 2>/dev/null || true
+        "#,
+    )
+    .ok();
+    assert_eq!(run.section("status"), "1");
+    assert!(
+        run.section("stderr").contains("veth2") && run.section("stderr").contains("netns ns2"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.section("netns"), "ns2", "ns1 was not created");
+    assert_eq!(run.section("links"), "lo\nlo\nveth2");
+    assert!(journal_standing(&run.section("journal")).is_empty());
+}
+
+/// A step fails half-way (the gateway is not on the link's subnet): the
+/// namespace, the pair and its address, already made, are undone, and the
+/// journal says so.
+#[test]
+fn a_failure_half_way_is_rolled_back_and_the_journal_agrees() {
+    let run = sandbox(
+        r#"
+        section status
+        veth-add veth3 br-veth3 --netns ns3 --addr 10.1.1.3/24 --gateway 192.0.2.1 2>/run/err || echo $?
+        section stderr
+        cat /run/err
+        section after
+        ip netns list; ip -br link show | cut -d' ' -f1
+        section journal
+        cat /run/vethkit/journal
+        "#,
+    )
+    .ok();
+    assert_eq!(run.section("status"), "1");
+    let stderr = run.section("stderr");
+    assert!(
+        stderr.starts_with("veth-add: cannot add default route via 192.0.2.1")
+            && stderr.contains("netns ns3"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert_eq!(run.section("after"), "lo", "no namespace and no veth left");
+    let journal = run.section("journal");
+    assert!(
+        journal.contains("netns-del"),
+        "the steps were recorded before they were applied:\n{journal}"
+    );
+    assert!(
+        journal_standing(&journal).is_empty(),
+        "entries still standing:\n{journal}"
+    );
+}
+
+#[test]
+fn batch_creates_every_pair_and_streams_local_ends() {
+    let run = sandbox(
+        r#"
+        printf '%s\n' '# one host a line' \
+            'veth1 br-veth1 --netns h1 --addr 10.1.1.11/24 --gateway 10.1.1.1' '' \
+            '  veth2 br-veth2 --netns h2 --addr 10.1.1.12/24 --gateway 10.1.1.1  # trailing comment' \
+            'veth3 br-veth3 --netns h3 --addr 10.1.1.13/24' > /run/hosts
+        section out
+        veth-add --batch /run/hosts
+        section stdin
+        echo "x1 x2 --netns h4" | veth-add --batch - --json
+        section state
+        dump_state
+        "#,
+    )
+    .ok();
+    assert_eq!(run.section("out"), "br-veth1\nbr-veth2\nbr-veth3");
+    let json: Value = serde_json::from_str(&run.section("stdin")).expect("one JSON object");
+    assert_eq!(json["ends"][0]["netns"], "h4");
+    assert_eq!(json["ends"][1]["ifname"], "x2");
+    let state = run.json("state");
+    for (host, address) in [
+        ("h1", "10.1.1.11/24"),
+        ("h2", "10.1.1.12/24"),
+        ("h3", "10.1.1.13/24"),
+    ] {
+        assert_eq!(
+            addresses(&state, host, &format!("veth{}", &host[1..])),
+            [address]
+        );
+        link(&state, "", &format!("br-veth{}", &host[1..]));
+    }
+}
+
+#[test]
+fn a_bad_batch_line_is_refused_before_anything_is_done() {
+    let run = sandbox(
+        r#"
+        printf 'veth1 br-veth1 --netns h1\nveth2 br-veth2 --netns ../h2\n' > /run/hosts
+        section status
+        veth-add --batch /run/hosts 2>/run/err || echo $?
+        section stderr
+        cat /run/err
+        section netns
+        ip netns list
+        "#,
+    )
+    .ok();
+    assert_eq!(run.section("status"), "2");
+    assert!(
+        run.section("stderr")
+            .starts_with("veth-add: /run/hosts: line 2: "),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.section("netns"), "");
+}
+
+#[test]
+fn interoperates_with_ip_netns_both_ways() {
+    let run = sandbox(
+        r#"
+        veth-add veth1 veth2 --netns ns1 --addr 10.1.1.1/24 --peer-netns ns2 --peer-addr 10.1.1.2/24
+        section list
+        ip netns list | cut -d' ' -f1 | sort
+        section ip-exec
+        ip netns exec ns2 ping -c 1 -W 2 10.1.1.1 >/dev/null && echo reached
+        ip netns add made-by-ip
+        veth-add a b --netns made-by-ip --addr 10.2.0.1/24 --peer-addr 10.2.0.2/24 >/dev/null
+        section ours-in-ip
+        netns-exec made-by-ip ping -c 1 -W 2 10.2.0.2 >/dev/null && echo reached
+        ip -n made-by-ip -br link show | cut -d' ' -f1
+        "#,
+    )
+    .ok();
+    assert_eq!(run.section("list"), "ns1\nns2");
+    assert_eq!(run.section("ip-exec"), "reached");
+    assert_eq!(run.section("ours-in-ip"), "reached\nlo\na@if2");
+}
+
+/// The kernel checks a new link's name in the namespace of the socket that
+/// asks: an end going into ns1 must not clash with a link of the caller's.
+#[test]
+fn a_name_taken_in_the_callers_namespace_is_free_in_another() {
+    let run = sandbox(
+        r#"
+        ip link add veth1 type bridge
+        section out
+        veth-add veth1 veth2 --netns ns1
+        section links
+        ip -n ns1 -j -d link show veth1
+        "#,
+    )
+    .ok();
+    assert_eq!(run.section("out"), "veth2");
+    assert_eq!(run.json("links")[0]["linkinfo"]["info_kind"], "veth");
+}

@@ -1,0 +1,197 @@
+//! Helpers for vethkit's end-to-end tests: run a shell script in a fresh
+//! sandbox (`tests/sandbox`) with the built commands on `PATH`, and read
+//! the kernel's state back through iproute2's JSON output.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+/// The directory holding the built vethkit commands (the test binary's
+/// `target/<profile>`), built first when the tests run under cargo.
+pub fn bin_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        if let Some(cargo) = std::env::var_os("CARGO") {
+            let status = Command::new(cargo)
+                .args(["build", "--quiet", "--bins"])
+                .current_dir(workspace())
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "cargo build --bins failed");
+        }
+        let exe = std::env::current_exe().expect("test binary path");
+        let dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>/deps/..")
+            .to_path_buf();
+        assert!(
+            dir.join("veth-add").exists(),
+            "no veth-add in {}: run `cargo build` first",
+            dir.display()
+        );
+        dir
+    })
+}
+
+/// The workspace's top directory.
+pub fn workspace() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is inside the workspace")
+}
+
+/// What a sandboxed script did.
+#[derive(Debug)]
+pub struct Run {
+    /// Exit status (128+signal if killed).
+    pub status: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    /// Panics, showing everything, unless the script succeeded.
+    pub fn ok(self) -> Self {
+        assert_eq!(
+            self.status, 0,
+            "script failed:\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// The lines of stdout between `=== NAME` and the next `===` line.
+    pub fn section(&self, name: &str) -> String {
+        let marker = format!("=== {name}");
+        let mut lines = self.stdout.lines().skip_while(|line| *line != marker);
+        assert!(
+            lines.next().is_some(),
+            "no section {name} in:\n{}",
+            self.stdout
+        );
+        lines
+            .take_while(|line| !line.starts_with("=== "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// A section holding one JSON document.
+    pub fn json(&self, name: &str) -> Value {
+        let text = self.section(name);
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("section {name} is not JSON ({e}):\n{text}"))
+    }
+}
+
+/// Runs `script` with `sh -eu` in a fresh sandbox, the vethkit commands
+/// first on `PATH`, and a `section NAME` shell function that prints the
+/// marker [`Run::section`] looks for.
+pub fn sandbox(script: &str) -> Run {
+    let path = format!(
+        "{}:{}",
+        bin_dir().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let script = format!("section() {{ echo \"=== $1\"; }}\n{DUMP_STATE}\n{script}");
+    let output = Command::new(workspace().join("tests/sandbox"))
+        .args(["sh", "-eu", "-c", &script])
+        .env("PATH", path)
+        .env_remove("VETHKIT_STATE_DIR")
+        .current_dir(workspace())
+        .output()
+        .expect("tests/sandbox runs");
+    Run {
+        status: output.status.code().unwrap_or(128),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// A shell function `dump_state` printing, as one JSON object, iproute2's
+/// view of every namespace: the sandbox's own and each named one.
+const DUMP_STATE: &str = r#"
+dump_one() {
+    printf '{"links":%s,"addrs":%s,"routes":%s,"routes6":%s}' \
+        "$(ip $1 -j -d link show)" "$(ip $1 -j addr show)" \
+        "$(ip $1 -j route show table all)" "$(ip $1 -j -6 route show table all)"
+}
+dump_state() {
+    printf '{"":'; dump_one ""
+    for ns in $(ip netns list | cut -d' ' -f1); do printf ',"%s":' "$ns"; dump_one "-n $ns"; done
+    printf '}\n'
+}
+"#;
+
+/// Keys whose values differ between two equal setups: indexes, random
+/// MACs, namespace ids, lifetimes, counters, and the operstate the kernel
+/// settles on asynchronously.
+const VOLATILE_KEYS: &[&str] = &[
+    "ifindex",
+    "link_index",
+    "address",
+    "link_netnsid",
+    "operstate",
+    "stats",
+    "stats64",
+    "valid_life_time",
+    "preferred_life_time",
+    "tentative",
+];
+
+/// Flag words ip derives from the operstate, which the kernel settles asynchronously.
+const VOLATILE_FLAGS: &[&str] = &["NO-CARRIER"];
+
+/// The output of `dump_state` without what differs between equal setups
+/// (see [`VOLATILE_KEYS`] and [`VOLATILE_FLAGS`]), without IPv6 link-local
+/// addresses (they derive from random MACs), and without the per-link IPv6
+/// routes (`fe80::/64`, `ff00::/8`) the kernel adds once carrier is seen.
+pub fn normalize(state: &Value) -> Value {
+    match state {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(key, _)| !VOLATILE_KEYS.contains(&key.as_str()))
+                .map(|(key, value)| (key.clone(), normalize(value)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .filter(|item| {
+                    !is_link_local(item)
+                        && !VOLATILE_FLAGS.contains(&item.as_str().unwrap_or_default())
+                })
+                .map(normalize)
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn is_link_local(item: &Value) -> bool {
+    let field = |key: &str| item.get(key).and_then(Value::as_str).unwrap_or_default();
+    field("local").starts_with("fe80:")
+        || field("dst").starts_with("fe80:")
+        || field("dst") == "ff00::/8"
+}
+
+/// The ids of journal entries still standing, read straight from the
+/// journal's JSON lines (an independent reading of its format).
+pub fn journal_standing(journal: &str) -> Vec<Value> {
+    let mut standing: Vec<Value> = Vec::new();
+    for line in journal.lines() {
+        let Ok(value) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        if let Some(gone) = value.get("gone") {
+            standing.retain(|entry| entry.get("id") != Some(gone));
+        } else {
+            standing.push(value);
+        }
+    }
+    standing
+}
