@@ -88,7 +88,8 @@ impl Run {
     }
 }
 
-/// Runs `script` with `sh -eu` in a fresh sandbox, the vethkit commands
+/// Runs `script` with `sh -eu` in a fresh sandbox (`tests/sandbox`, or
+/// `$VETHKIT_TEST_SANDBOX` when the tests run from a copy, as `tests/as-user` does), the vethkit commands
 /// first on `PATH`, and a `section NAME` shell function that prints the
 /// marker [`Run::section`] looks for.
 pub fn sandbox(script: &str) -> Run {
@@ -98,11 +99,14 @@ pub fn sandbox(script: &str) -> Run {
         std::env::var("PATH").unwrap_or_default()
     );
     let script = format!("section() {{ echo \"=== $1\"; }}\n{DUMP_STATE}\n{script}");
-    let output = Command::new(workspace().join("tests/sandbox"))
+    let sandbox = std::env::var_os("VETHKIT_TEST_SANDBOX")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("tests/sandbox"));
+    let output = Command::new(sandbox)
         .args(["sh", "-eu", "-c", &script])
         .env("PATH", path)
         .env_remove("VETHKIT_STATE_DIR")
-        .current_dir(workspace())
+        .current_dir("/")
         .output()
         .expect("tests/sandbox runs");
     Run {

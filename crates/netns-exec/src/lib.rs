@@ -6,7 +6,7 @@ pub mod cli;
 use std::ffi::{CString, OsString};
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
@@ -23,6 +23,8 @@ pub use cli::Cli;
 
 /// Where per-namespace configuration files are kept, as iproute2 keeps them.
 const NETNS_ETC_DIR: &str = "/etc/netns";
+/// The search path when `$PATH` is unset, as in glibc's execvp.
+const DEFAULT_PATH: &str = "/bin:/usr/bin";
 
 /// Runs netns-exec with the process's arguments; returns only on failure.
 pub fn run() -> Result<()> {
@@ -116,7 +118,10 @@ fn bind_etc_files(name: &NsName) {
     }
 }
 
-/// Execs the command in this process, searching $PATH as the shell does.
+/// Execs the command in this process. A name without `/` is looked up in
+/// `$PATH` as the shell does: the first regular file found is run (126 if it
+/// cannot be), and a name found nowhere is "not found" (127), even where
+/// some `$PATH` directory cannot be searched.
 fn exec(command: &[OsString]) -> Result<()> {
     let program = command[0].to_string_lossy().into_owned();
     let arguments: Vec<CString> = command
@@ -124,7 +129,20 @@ fn exec(command: &[OsString]) -> Result<()> {
         .map(|word| CString::new(word.as_bytes()))
         .collect::<std::result::Result<_, _>>()
         .map_err(|_| Error::usage(format!("{program}: an argument contains a NUL byte")))?;
-    let errno = match nix::unistd::execvp(&arguments[0], &arguments) {
+    let path = if program.contains('/') {
+        Some(PathBuf::from(&command[0]))
+    } else {
+        let search = std::env::var_os("PATH").unwrap_or_else(|| DEFAULT_PATH.into());
+        std::env::split_paths(&search)
+            .map(|directory| directory.join(&command[0]))
+            .find(|candidate| candidate.metadata().is_ok_and(|m| m.is_file()))
+    };
+    let Some(path) = path else {
+        return Err(Error::Status(127, format!("{program}: command not found")));
+    };
+    let path = CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| Error::usage("NUL in the command"))?;
+    let errno = match nix::unistd::execv(&path, &arguments) {
         Err(errno) => errno,
         Ok(never) => match never {},
     };
