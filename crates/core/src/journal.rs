@@ -65,11 +65,6 @@ impl Journal {
         }
     }
 
-    /// Where the journal lives.
-    pub fn path(&self) -> &std::path::Path {
-        &self.path
-    }
-
     fn file(&mut self) -> Result<&mut File> {
         if self.file.is_none() {
             let cannot = |error: std::io::Error| {
@@ -211,6 +206,11 @@ mod tests {
         directory
     }
 
+    fn standing(directory: &std::path::Path) -> Vec<Step> {
+        let entries = journal_in(directory).entries().unwrap();
+        entries.into_iter().map(|entry| entry.undo).collect()
+    }
+
     fn up(name: &str) -> Step {
         Step::LinkDown {
             netns: None,
@@ -224,12 +224,7 @@ mod tests {
         let mut journal = journal_in(&directory);
         let entries = journal.record([up("a"), up("b"), up("c")]).unwrap();
         journal.forget(&entries[1..2]).unwrap();
-        let left: Vec<Step> = journal_in(&directory)
-            .entries()
-            .unwrap()
-            .into_iter()
-            .map(|e| e.undo)
-            .collect();
+        let left = standing(&directory);
         assert_eq!(left, vec![up("a"), up("c")]);
         fs::remove_dir_all(directory).unwrap();
     }
@@ -245,12 +240,7 @@ mod tests {
             .write_all(br#"{"id":"x","undo":{"step":"link-do"#)
             .unwrap();
         journal.record([up("b")]).unwrap();
-        let left: Vec<Step> = journal_in(&directory)
-            .entries()
-            .unwrap()
-            .into_iter()
-            .map(|e| e.undo)
-            .collect();
+        let left = standing(&directory);
         assert_eq!(left, vec![up("a"), up("b")]);
         fs::remove_dir_all(directory).unwrap();
     }

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::mac::Mac;
 use crate::name::{IfName, NsName};
 use crate::netlink::KernelError;
-use crate::rtnl::{self, Link, VethRequest};
+use crate::rtnl::{self, Link, RouteSocket, VethRequest};
 
 /// One change to the kernel's state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,37 +130,55 @@ fn refused(
     ))
 }
 
-/// Looks up a link that must exist.
-fn existing_link(context: &mut Context, netns: Option<&NsName>, name: &IfName) -> Result<Link> {
-    let socket = context.socket(netns)?;
-    match rtnl::link_by_name(socket, name) {
-        Ok(Some(link)) => Ok(link),
-        Ok(None) => Err(Error::failed(format!(
-            "no interface named {name}{}",
-            in_netns(netns)
-        ))),
-        Err(error) => Err(refused("look up", name, netns, error)),
-    }
-}
-
-/// Looks up a link an undo step may find gone (with its namespace).
-fn remaining_link(
+/// Sends `request` about the link `name`, which must exist in `netns`.
+fn on_link(
     context: &mut Context,
-    netns: Option<&NsName>,
+    netns: &Netns,
     name: &IfName,
-) -> Result<Option<Link>> {
-    if !context.netns_exists(netns) {
-        return Ok(None);
-    }
+    what: &str,
+    object: impl fmt::Display,
+    request: impl FnOnce(&mut RouteSocket, &Link) -> Result<(), KernelError>,
+) -> Result<()> {
+    let netns = netns.as_ref();
     let socket = context.socket(netns)?;
-    rtnl::link_by_name(socket, name).map_err(|error| refused("look up", name, netns, error))
+    let link = match rtnl::link_by_name(socket, name) {
+        Ok(Some(link)) => link,
+        Ok(None) => {
+            return Err(Error::failed(format!(
+                "no interface named {name}{}",
+                in_netns(netns)
+            )))
+        }
+        Err(error) => return Err(refused("look up", name, netns, error)),
+    };
+    request(socket, &link).map_err(|error| refused(what, object, netns, error))
 }
 
-/// Treats the errnos that mean "already gone" as success.
-fn unless_gone(result: Result<(), KernelError>, gone: &[i32]) -> Result<(), KernelError> {
-    match result {
-        Err(error) if gone.contains(&error.errno) => Ok(()),
-        other => other,
+/// Sends an undo `request` about the link `name` if it is still there: a
+/// missing namespace or link, or an errno in `gone`, means the change is
+/// undone already.
+fn on_remaining_link(
+    context: &mut Context,
+    netns: &Netns,
+    name: &IfName,
+    what: &str,
+    object: impl fmt::Display,
+    gone: &[i32],
+    request: impl FnOnce(&mut RouteSocket, &Link) -> Result<(), KernelError>,
+) -> Result<()> {
+    let netns = netns.as_ref();
+    if !context.netns_exists(netns) {
+        return Ok(());
+    }
+    let socket = context.socket(netns)?;
+    let link = match rtnl::link_by_name(socket, name) {
+        Ok(Some(link)) => link,
+        Ok(None) => return Ok(()),
+        Err(error) => return Err(refused("look up", name, netns, error)),
+    };
+    match request(socket, &link) {
+        Err(error) if !gone.contains(&error.errno) => Err(refused(what, object, netns, error)),
+        _ => Ok(()),
     }
 }
 
@@ -219,102 +237,91 @@ impl Step {
                 }
             }
             Step::LinkDel { netns, name, kind } => {
-                let netns = netns.as_ref();
-                let Some(link) = remaining_link(context, netns, name)? else {
-                    return Ok(());
-                };
-                if link.kind.as_deref() != Some(kind.as_str()) {
-                    return Ok(());
-                }
-                let socket = context.socket(netns)?;
-                unless_gone(rtnl::delete_link(socket, link.index), &[libc::ENODEV])
-                    .map_err(|error| refused("delete", name, netns, error))
+                on_remaining_link(
+                    context,
+                    netns,
+                    name,
+                    "delete",
+                    name,
+                    &[libc::ENODEV],
+                    |socket, link| {
+                        // A link of another kind under that name is not the one created.
+                        if link.kind.as_deref() != Some(kind.as_str()) {
+                            return Ok(());
+                        }
+                        rtnl::delete_link(socket, link.index)
+                    },
+                )
             }
             Step::LinkUp { netns, name } => {
-                let netns = netns.as_ref();
-                let link = existing_link(context, netns, name)?;
-                let socket = context.socket(netns)?;
-                rtnl::set_up(socket, link.index, true)
-                    .map_err(|error| refused("bring up", name, netns, error))
+                on_link(context, netns, name, "bring up", name, |socket, link| {
+                    rtnl::set_up(socket, link.index, true)
+                })
             }
-            Step::LinkDown { netns, name } => {
-                let netns = netns.as_ref();
-                let Some(link) = remaining_link(context, netns, name)? else {
-                    return Ok(());
-                };
-                let socket = context.socket(netns)?;
-                unless_gone(rtnl::set_up(socket, link.index, false), &[libc::ENODEV])
-                    .map_err(|error| refused("bring down", name, netns, error))
-            }
+            Step::LinkDown { netns, name } => on_remaining_link(
+                context,
+                netns,
+                name,
+                "bring down",
+                name,
+                &[libc::ENODEV],
+                |socket, link| rtnl::set_up(socket, link.index, false),
+            ),
             Step::AddrAdd {
                 netns,
                 dev,
                 address,
-            } => {
-                let netns = netns.as_ref();
-                let link = existing_link(context, netns, dev)?;
-                let socket = context.socket(netns)?;
-                rtnl::add_address(socket, link.index, address).map_err(|error| {
-                    refused("add address", format!("{address} to {dev}"), netns, error)
-                })
-            }
+            } => on_link(
+                context,
+                netns,
+                dev,
+                "add address",
+                format!("{address} to {dev}"),
+                |socket, link| rtnl::add_address(socket, link.index, address),
+            ),
             Step::AddrDel {
                 netns,
                 dev,
                 address,
             } => {
-                let netns = netns.as_ref();
-                let Some(link) = remaining_link(context, netns, dev)? else {
-                    return Ok(());
-                };
-                let socket = context.socket(netns)?;
-                unless_gone(
-                    rtnl::delete_address(socket, link.index, address),
-                    &[libc::EADDRNOTAVAIL, libc::ENODEV],
+                let gone = [libc::EADDRNOTAVAIL, libc::ENODEV];
+                on_remaining_link(
+                    context,
+                    netns,
+                    dev,
+                    "remove address",
+                    format!("{address} from {dev}"),
+                    &gone,
+                    |socket, link| rtnl::delete_address(socket, link.index, address),
                 )
-                .map_err(|error| {
-                    refused(
-                        "remove address",
-                        format!("{address} from {dev}"),
-                        netns,
-                        error,
-                    )
-                })
             }
             Step::RouteAdd {
                 netns,
                 dev,
                 gateway,
-            } => {
-                let netns = netns.as_ref();
-                let link = existing_link(context, netns, dev)?;
-                let socket = context.socket(netns)?;
-                rtnl::add_default_route(socket, gateway, link.index).map_err(|error| {
-                    refused("add default route", format!("via {gateway}"), netns, error)
-                })
-            }
+            } => on_link(
+                context,
+                netns,
+                dev,
+                "add default route",
+                format!("via {gateway}"),
+                |socket, link| rtnl::add_default_route(socket, gateway, link.index),
+            ),
             Step::RouteDel {
                 netns,
                 dev,
                 gateway,
             } => {
-                let netns = netns.as_ref();
-                let Some(link) = remaining_link(context, netns, dev)? else {
-                    return Ok(());
-                };
-                let socket = context.socket(netns)?;
-                unless_gone(
-                    rtnl::delete_default_route(socket, gateway, link.index),
-                    &[libc::ESRCH, libc::ENODEV],
+                let gone = [libc::ESRCH, libc::ENODEV];
+                on_remaining_link(
+                    context,
+                    netns,
+                    dev,
+                    "remove default route",
+                    format!("via {gateway}"),
+                    &gone,
+                    |socket, link| rtnl::delete_default_route(socket, gateway, link.index),
                 )
-                .map_err(|error| {
-                    refused(
-                        "remove default route",
-                        format!("via {gateway}"),
-                        netns,
-                        error,
-                    )
-                })
             }
         }
     }
