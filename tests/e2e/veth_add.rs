@@ -425,3 +425,42 @@ fn a_name_taken_in_the_callers_namespace_is_free_in_another() {
     assert_eq!(run.section("out"), "veth2");
     assert_eq!(run.json("links")[0]["linkinfo"]["info_kind"], "veth");
 }
+
+/// `-v` shows, as each step is applied, the very lines `--dry-run` prints.
+#[test]
+fn verbose_shows_each_step_as_its_dry_run_line() {
+    let run = sandbox(
+        r#"
+        args="veth1 veth2 --netns ns1 --addr 10.1.1.1/24 --peer-netns ns2 --peer-addr 10.1.1.2/24"
+        section plan
+        veth-add --dry-run $args
+        section verbose
+        veth-add -v $args 2>&1 >/dev/null | sed 's/^veth-add: //'
+        "#,
+    )
+    .ok();
+    assert_eq!(run.section("verbose"), run.section("plan"));
+    assert_eq!(
+        run.section("plan").lines().count(),
+        9,
+        "{}",
+        run.section("plan")
+    );
+}
+
+/// A reader that goes away ends the command quietly: no message, no panic.
+#[test]
+fn a_broken_pipe_ends_quietly() {
+    let run = sandbox(
+        r#"
+        for i in 1 2 3 4 5 6 7 8; do echo "a$i b$i"; done > /run/pairs
+        section first
+        veth-add --batch /run/pairs 2>/run/err | head -n 1
+        section stderr
+        cat /run/err
+        "#,
+    )
+    .ok();
+    assert_eq!(run.section("first"), "a1");
+    assert_eq!(run.section("stderr"), "");
+}

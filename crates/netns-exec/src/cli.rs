@@ -16,7 +16,7 @@ use vethkit_core::name::NsName;
 #[command(
     name = "netns-exec",
     version,
-    after_help = "Examples:\n  netns-exec ns2 ping -c 2 10.1.1.1\n  netns-exec --create lab1 -- ip -br link\n  netns-exec ns1                 # a shell inside ns1"
+    after_help = "Examples:\n  netns-exec ns2 ping -c 2 10.1.1.1\n  netns-exec --create lab1 -- ip -br link\n  netns-exec ns1                 # a shell inside ns1\n\nExit status: the command's; 126 it cannot run, 127 not found,\n1 the namespace cannot be entered, 2 bad usage."
 )]
 pub struct Cli {
     /// Create the namespace first if it is missing

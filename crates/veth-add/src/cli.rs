@@ -20,7 +20,7 @@ use vethkit_core::name::{IfName, NsName};
     name = "veth-add",
     version,
     override_usage = "veth-add [OPTIONS] NAME PEER\n       veth-add [--no-up] [--dry-run] [--verbose] [--json] --batch FILE",
-    after_help = "Examples:\n  veth-add veth1 veth2 --netns ns1 --addr 10.1.1.1/24 --peer-netns ns2 --peer-addr 10.1.1.2/24\n  veth-add veth3 br-veth3 --netns ns3 --addr 10.1.1.3/24 --gateway 10.1.1.1 | br-attach br0 -\n  veth-add --dry-run veth1 veth2     # print the ip commands instead"
+    after_help = "Examples:\n  veth-add veth1 veth2 --netns ns1 --addr 10.1.1.1/24 --peer-netns ns2 --peer-addr 10.1.1.2/24\n  veth-add veth3 br-veth3 --netns ns3 --addr 10.1.1.3/24 --gateway 10.1.1.1 | br-attach br0 -\n  veth-add --dry-run veth1 veth2     # print the ip commands instead\n\nExit status: 0 done (or nothing to do), 1 failed (nothing changed), 2 bad usage.\nChanges are recorded in $VETHKIT_STATE_DIR/journal (default /run/vethkit)."
 )]
 pub struct Cli {
     /// Name of the first end
