@@ -464,3 +464,17 @@ fn a_broken_pipe_ends_quietly() {
     assert_eq!(run.section("first"), "a1");
     assert_eq!(run.section("stderr"), "");
 }
+
+/// A namespace made by hand that already routes elsewhere: the clash is
+/// found before anything is created.
+#[test]
+fn an_existing_default_route_in_an_existing_namespace_is_a_conflict() {
+    let (status, stderr, unchanged) = refused(
+        "ip netns add ns3; ip -n ns3 link add lan type bridge; ip -n ns3 link set lan up; \
+         ip -n ns3 addr add 10.9.0.2/24 dev lan; ip -n ns3 route add default via 10.9.0.1",
+        "veth-add veth3 br-veth3 --netns ns3 --addr 10.1.1.3/24 --gateway 10.1.1.1",
+    );
+    assert_eq!(status, 1, "{stderr}");
+    assert_eq!(stderr, "veth-add: cannot add default route via 10.1.1.1: there is one via 10.9.0.1 already in netns ns3");
+    assert!(unchanged);
+}

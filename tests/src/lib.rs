@@ -132,8 +132,8 @@ dump_state() {
 "#;
 
 /// Keys whose values differ between two equal setups: indexes, random
-/// MACs, namespace ids, lifetimes, counters, and the operstate the kernel
-/// settles on asynchronously.
+/// MACs, namespace ids, lifetimes, counters, bridge timers, and the
+/// operstate the kernel settles on asynchronously.
 const VOLATILE_KEYS: &[&str] = &[
     "ifindex",
     "link_index",
@@ -145,6 +145,10 @@ const VOLATILE_KEYS: &[&str] = &[
     "valid_life_time",
     "preferred_life_time",
     "tentative",
+    "gc_timer",
+    "hello_timer",
+    "tcn_timer",
+    "topology_change_timer",
 ];
 
 /// Flag words ip derives from the operstate, which the kernel settles asynchronously.

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use vethkit_core::context::{in_netns, Context, Netns};
 use vethkit_core::mac::Mac;
-use vethkit_core::name::IfName;
+use vethkit_core::name::{IfName, NsName};
 use vethkit_core::plan::Plan;
 use vethkit_core::rtnl::{self, Link};
 use vethkit_core::step::Step;
@@ -100,64 +100,33 @@ impl Pair {
     /// conflicts is an error, before anything is changed.
     pub fn plan(&self, context: &mut Context) -> Result<Plan> {
         let mut plan = Plan::default();
-        let mut new_namespaces = Vec::new();
-        for netns in [&self.first.netns, &self.second.netns]
-            .into_iter()
-            .flatten()
-        {
-            if !context.netns_exists(Some(netns)) && !new_namespaces.contains(netns) {
-                new_namespaces.push(netns.clone());
-                plan.push(Step::NetnsAdd {
-                    name: netns.clone(),
-                });
-            }
-        }
+        let new_namespaces = self.plan_namespaces(context, &mut plan);
         let is_new = |netns: &Netns| {
             netns
                 .as_ref()
                 .is_some_and(|name| new_namespaces.contains(name))
         };
-
-        let first = self.existing(context, &self.first, is_new(&self.first.netns))?;
-        let second = self.existing(context, &self.second, is_new(&self.second.netns))?;
-        match (&first, &second) {
-            (None, None) => plan.push(self.creation()),
-            (Some(a), Some(b))
-                if a.kind.as_deref() == Some("veth")
-                    && a.peer_index == Some(b.index)
-                    && b.peer_index == Some(a.index) =>
-            {
-                self.check_attributes(&self.first, a)?;
-                self.check_attributes(&self.second, b)?;
-            }
-            _ => {
-                let taken = if first.is_some() {
-                    &self.first
-                } else {
-                    &self.second
-                };
-                return Err(Error::failed(format!(
-                    "cannot create {}: an interface with that name already exists{} (and is not this pair's end)",
-                    taken.name,
-                    in_netns(taken.netns.as_ref())
-                )));
+        let ends = [&self.first, &self.second];
+        let mut links = [None, None];
+        for (end, link) in ends.iter().zip(links.iter_mut()) {
+            if !is_new(&end.netns) {
+                *link = lookup(context, &end.netns, &end.name)?;
             }
         }
-
+        self.plan_pair(&links, &mut plan)?;
         if self.up {
-            for netns in self.namespaces() {
+            for netns in self.namespaces().into_iter().filter(Option::is_some) {
                 let lo_is_up = !is_new(&netns)
-                    && lookup(context, &netns, &"lo".parse().expect("lo is a valid name"))?
-                        .is_some_and(|lo| lo.up);
-                if netns.is_some() && !lo_is_up {
+                    && lookup(context, &netns, &loopback())?.is_some_and(|lo| lo.up);
+                if !lo_is_up {
                     plan.push(Step::LinkUp {
                         netns,
-                        name: "lo".parse().expect("lo is a valid name"),
+                        name: loopback(),
                     });
                 }
             }
         }
-        for (end, link) in [(&self.first, &first), (&self.second, &second)] {
+        for (end, link) in ends.iter().zip(&links) {
             let present = match link {
                 Some(link) => addresses(context, end, link.index)?,
                 None => Vec::new(),
@@ -175,7 +144,7 @@ impl Pair {
             }
         }
         if self.up {
-            for (end, link) in [(&self.first, &first), (&self.second, &second)] {
+            for (end, link) in ends.iter().zip(&links) {
                 if !link.as_ref().is_some_and(|link| link.up) {
                     plan.push(Step::LinkUp {
                         netns: end.netns.clone(),
@@ -184,11 +153,12 @@ impl Pair {
                 }
             }
         }
-        for (end, link) in [(&self.first, &first), (&self.second, &second)] {
+        for end in ends {
             for gateway in &end.gateways {
-                let present = match link {
-                    Some(_) => default_gateways(context, end, gateway)?,
-                    None => Vec::new(),
+                let present = if is_new(&end.netns) {
+                    Vec::new()
+                } else {
+                    default_gateways(context, end, gateway)?
                 };
                 if present.contains(gateway) {
                     continue;
@@ -207,6 +177,52 @@ impl Pair {
             }
         }
         Ok(plan)
+    }
+
+    /// Plans the creation of the ends' namespaces that do not exist; returns them.
+    fn plan_namespaces(&self, context: &Context, plan: &mut Plan) -> Vec<NsName> {
+        let mut new_namespaces: Vec<NsName> = Vec::new();
+        for netns in [&self.first.netns, &self.second.netns]
+            .into_iter()
+            .flatten()
+        {
+            if !context.netns_exists(Some(netns)) && !new_namespaces.contains(netns) {
+                new_namespaces.push(netns.clone());
+                plan.push(Step::NetnsAdd {
+                    name: netns.clone(),
+                });
+            }
+        }
+        new_namespaces
+    }
+
+    /// Plans the pair's creation when neither end exists; accepts ends that
+    /// are already this pair with the attributes asked for; refuses others.
+    fn plan_pair(&self, links: &[Option<Link>; 2], plan: &mut Plan) -> Result<()> {
+        match links {
+            [None, None] => plan.push(self.creation()),
+            [Some(a), Some(b)]
+                if a.kind.as_deref() == Some("veth")
+                    && a.peer_index == Some(b.index)
+                    && b.peer_index == Some(a.index) =>
+            {
+                self.check_attributes(&self.first, a)?;
+                self.check_attributes(&self.second, b)?;
+            }
+            _ => {
+                let taken = if links[0].is_some() {
+                    &self.first
+                } else {
+                    &self.second
+                };
+                return Err(Error::failed(format!(
+                    "cannot create {}: an interface with that name already exists{} (and is not this pair's end)",
+                    taken.name,
+                    in_netns(taken.netns.as_ref())
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// The distinct namespaces of the two ends.
@@ -238,18 +254,6 @@ impl Pair {
         }
     }
 
-    fn existing(
-        &self,
-        context: &mut Context,
-        end: &End,
-        namespace_is_new: bool,
-    ) -> Result<Option<Link>> {
-        if namespace_is_new {
-            return Ok(None);
-        }
-        lookup(context, &end.netns, &end.name)
-    }
-
     /// An existing end must have the MTU and MAC asked for.
     fn check_attributes(&self, end: &End, link: &Link) -> Result<()> {
         let conflict = |what: String| {
@@ -272,6 +276,10 @@ impl Pair {
         }
         Ok(())
     }
+}
+
+fn loopback() -> IfName {
+    "lo".parse().expect("lo is a valid interface name")
 }
 
 fn lookup(context: &mut Context, netns: &Netns, name: &IfName) -> Result<Option<Link>> {
