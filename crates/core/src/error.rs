@@ -84,12 +84,6 @@ pub fn io_words(error: &std::io::Error) -> String {
     }
 }
 
-impl From<nix::Error> for Error {
-    fn from(errno: nix::Error) -> Self {
-        Error::Failed(errno_words(errno as i32))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -89,19 +89,9 @@ impl Executor {
                 eprintln!("{}: {step}", self.program);
             }
             if let Err(error) = step.apply(&mut self.context) {
-                let applied = undoable
-                    .iter()
-                    .zip(&entries)
-                    .filter(|((i, _), _)| *i < index);
-                let not_applied = undoable
-                    .iter()
-                    .zip(&entries)
-                    .filter(|((i, _), _)| *i >= index);
-                return Err(self.roll_back(
-                    error,
-                    applied.map(|(_, e)| e).collect(),
-                    not_applied.map(|(_, e)| e).collect(),
-                ));
+                let applied = undoable.iter().take_while(|(i, _)| *i < index).count();
+                let (applied, not_applied) = entries.split_at(applied);
+                return Err(self.roll_back(error, applied, not_applied));
             }
         }
         Ok(())
@@ -109,10 +99,10 @@ impl Executor {
 
     /// Undoes `applied` newest first; forgets what is gone. Returns the
     /// error to report: the original, plus anything that could not be undone.
-    fn roll_back(&mut self, error: Error, applied: Vec<&Entry>, not_applied: Vec<&Entry>) -> Error {
-        let mut gone: Vec<&Entry> = not_applied;
+    fn roll_back(&mut self, error: Error, applied: &[Entry], not_applied: &[Entry]) -> Error {
+        let mut gone: Vec<&Entry> = not_applied.iter().collect();
         let mut left = Vec::new();
-        for entry in applied.into_iter().rev() {
+        for entry in applied.iter().rev() {
             if self.mode.verbose {
                 eprintln!("{}: undo: {}", self.program, entry.undo);
             }

@@ -2,7 +2,7 @@
 //! message iproute2 sends for the same `ip` command.
 
 use std::net::IpAddr;
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 
 use ipnet::IpNet;
 use netlink_packet_core::{NLM_F_CREATE, NLM_F_EXCL};
@@ -45,8 +45,8 @@ pub struct VethRequest<'a> {
     pub name: &'a IfName,
     /// The other end.
     pub peer: &'a IfName,
-    /// The other end's namespace, when it is not the socket's.
-    pub peer_netns: Option<BorrowedFd<'a>>,
+    /// A handle on the other end's namespace, when it is not the socket's.
+    pub peer_netns: Option<OwnedFd>,
     /// MTU of both ends.
     pub mtu: Option<u32>,
     /// Hardware address of the first end.
@@ -110,7 +110,7 @@ pub fn create_veth(socket: &mut RouteSocket, request: &VethRequest<'_>) -> Resul
     let mut peer = LinkMessage::default();
     peer.attributes
         .push(LinkAttribute::IfName(request.peer.to_string()));
-    if let Some(fd) = request.peer_netns {
+    if let Some(fd) = &request.peer_netns {
         peer.attributes.push(LinkAttribute::NetNsFd(fd.as_raw_fd()));
     }
     if let Some(mtu) = request.mtu {

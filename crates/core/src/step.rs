@@ -182,6 +182,41 @@ fn on_remaining_link(
     }
 }
 
+/// Creates a veth pair from the socket in `netns`, the peer going straight
+/// into `peer_netns` when that is another namespace.
+fn create_veth(
+    context: &mut Context,
+    netns: &Netns,
+    peer_netns: &Netns,
+    mut request: VethRequest<'_>,
+) -> Result<()> {
+    let name = request.name;
+    if peer_netns != netns {
+        let fd = context.netns_fd(peer_netns.as_ref())?.try_clone_to_owned();
+        request.peer_netns = Some(fd.map_err(|error| {
+            Error::failed(format!(
+                "cannot create {name}: {}",
+                crate::error::io_words(&error)
+            ))
+        })?);
+    }
+    let socket = context.socket(netns.as_ref())?;
+    match rtnl::create_veth(socket, &request) {
+        Ok(()) => Ok(()),
+        Err(error) if error.errno == libc::EEXIST => {
+            // The kernel does not say which end clashed: find out.
+            let taken_here = rtnl::link_by_name(socket, name).ok().flatten().is_some();
+            let (clash, clash_netns) = if taken_here {
+                (name, netns)
+            } else {
+                (request.peer, peer_netns)
+            };
+            Err(refused("create", clash, clash_netns.as_ref(), error))
+        }
+        Err(error) => Err(refused("create", name, netns.as_ref(), error)),
+    }
+}
+
 impl Step {
     /// Applies the step in the namespaces of `context`.
     pub fn apply(&self, context: &mut Context) -> Result<()> {
@@ -197,44 +232,15 @@ impl Step {
                 mac,
                 peer_mac,
             } => {
-                let peer_fd = if peer_netns == netns {
-                    None
-                } else {
-                    Some(
-                        context
-                            .netns_fd(peer_netns.as_ref())?
-                            .try_clone_to_owned()
-                            .map_err(|e| {
-                                Error::failed(format!(
-                                    "cannot create {name}: {}",
-                                    crate::error::io_words(&e)
-                                ))
-                            })?,
-                    )
-                };
                 let request = VethRequest {
                     name,
                     peer,
-                    peer_netns: peer_fd.as_ref().map(std::os::fd::AsFd::as_fd),
+                    peer_netns: None,
                     mtu: *mtu,
                     mac: *mac,
                     peer_mac: *peer_mac,
                 };
-                let socket = context.socket(netns.as_ref())?;
-                match rtnl::create_veth(socket, &request) {
-                    Ok(()) => Ok(()),
-                    Err(error) if error.errno == libc::EEXIST => {
-                        // The kernel does not say which end clashed: find out.
-                        let taken_here = rtnl::link_by_name(socket, name).ok().flatten().is_some();
-                        let (clash, clash_netns) = if taken_here {
-                            (name, netns)
-                        } else {
-                            (peer, peer_netns)
-                        };
-                        Err(refused("create", clash, clash_netns.as_ref(), error))
-                    }
-                    Err(error) => Err(refused("create", name, netns.as_ref(), error)),
-                }
+                create_veth(context, netns, peer_netns, request)
             }
             Step::LinkDel { netns, name, kind } => {
                 on_remaining_link(

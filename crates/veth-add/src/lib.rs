@@ -116,19 +116,14 @@ fn read_batch(path: &std::path::Path, cli: &Cli) -> Result<Vec<Pair>> {
         if words.is_empty() {
             continue;
         }
-        let line_cli =
-            Cli::try_parse_from(std::iter::once("veth-add").chain(words)).map_err(|error| {
-                let text = error.render().to_string();
-                let first = text.lines().next().unwrap_or_default().to_string();
-                at(first.strip_prefix("error: ").unwrap_or(&first).to_string())
-            })?;
+        let mut line_cli = Cli::try_parse_from(std::iter::once("veth-add").chain(words))
+            .map_err(|error| at(vethkit_core::cli::one_line(&error)))?;
         if line_cli.batch.is_some() || line_cli.dry_run || line_cli.verbose || line_cli.json {
             return Err(at(
                 "--batch, --dry-run, --verbose and --json go on the command line, not in the file"
                     .into(),
             ));
         }
-        let mut line_cli = line_cli;
         line_cli.no_up |= cli.no_up;
         pairs.push(Pair::from_cli(line_cli).map_err(|error| at(error.to_string()))?);
     }
