@@ -95,6 +95,19 @@ impl Context {
         Ok(self.handle(netns)?.fd.as_fd())
     }
 
+    /// Runs `work` on this thread inside `netns`, then returns the thread
+    /// to the caller's namespace (for `/proc/sys/net`, which shows the
+    /// namespace of the thread that looks).
+    pub fn inside<T>(&mut self, netns: Option<&NsName>, work: impl FnOnce() -> T) -> Result<T> {
+        if netns.is_none() {
+            return Ok(work());
+        }
+        let entered = Entered::enter(self.netns_fd(netns)?)?;
+        let result = work();
+        entered.leave()?;
+        Ok(result)
+    }
+
     /// Whether `netns` exists (the caller's always does).
     pub fn netns_exists(&self, netns: Option<&NsName>) -> bool {
         match netns {

@@ -7,7 +7,7 @@
 //! The pieces steps are made of live here too: a synchronous [`netlink`]
 //! socket, iproute2-compatible named namespaces ([`netns`]) with one socket
 //! each ([`context`]), validated [`name`]s and [`mac`] addresses, link,
-//! address and route requests ([`rtnl`]), the [`error`] type and the shared
+//! address and route requests ([`rtnl`]), network sysctls ([`sysctl`]), the [`error`] type and the shared
 //! `main` wrapper ([`cli`]).
 
 pub mod cli;
@@ -21,5 +21,6 @@ pub mod netns;
 pub mod plan;
 pub mod rtnl;
 pub mod step;
+pub mod sysctl;
 
 pub use error::{Error, Result};

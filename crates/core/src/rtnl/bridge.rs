@@ -1,0 +1,47 @@
+//! Bridges (`ip link add NAME type bridge`).
+
+use netlink_packet_route::link::{
+    BridgeStpState, InfoBridge, InfoData, InfoKind, LinkAttribute, LinkInfo, LinkMessage,
+};
+use netlink_packet_route::RouteNetlinkMessage;
+
+use super::{create_flags, RouteSocket};
+use crate::name::IfName;
+use crate::netlink::KernelError;
+
+/// A bridge to create in the socket's namespace.
+pub struct BridgeRequest<'a> {
+    /// Its name.
+    pub name: &'a IfName,
+    /// Its MTU; the kernel's default (and automatic adjustment) when `None`.
+    pub mtu: Option<u32>,
+    /// Spanning tree on or off; the kernel's default (off) when `None`.
+    pub stp: Option<bool>,
+}
+
+/// Creates a bridge (`ip link add name NAME [mtu MTU] type bridge [stp_state 0|1]`).
+pub fn create_bridge(
+    socket: &mut RouteSocket,
+    request: &BridgeRequest<'_>,
+) -> Result<(), KernelError> {
+    let mut message = LinkMessage::default();
+    message
+        .attributes
+        .push(LinkAttribute::IfName(request.name.to_string()));
+    if let Some(mtu) = request.mtu {
+        message.attributes.push(LinkAttribute::Mtu(mtu));
+    }
+    let mut info = vec![LinkInfo::Kind(InfoKind::Bridge)];
+    if let Some(stp) = request.stp {
+        let state = if stp {
+            BridgeStpState::KernelStp
+        } else {
+            BridgeStpState::Disabled
+        };
+        info.push(LinkInfo::Data(InfoData::Bridge(vec![
+            InfoBridge::StpState(state),
+        ])));
+    }
+    message.attributes.push(LinkAttribute::LinkInfo(info));
+    socket.request(RouteNetlinkMessage::NewLink(message), create_flags())
+}

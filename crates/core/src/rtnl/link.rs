@@ -1,0 +1,135 @@
+//! Links: looking them up, bringing them up or down, enslaving them to a
+//! bridge, deleting them.
+
+use netlink_packet_route::link::{
+    BridgeStpState, InfoBridge, InfoData, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+};
+use netlink_packet_route::RouteNetlinkMessage;
+
+use crate::mac::Mac;
+use crate::name::IfName;
+use crate::netlink::{KernelError, NetlinkSocket};
+
+/// A socket speaking rtnetlink.
+pub type RouteSocket = NetlinkSocket;
+
+/// What the kernel says of one link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    /// Interface index in its namespace.
+    pub index: u32,
+    /// Interface name.
+    pub name: String,
+    /// `IFLA_INFO_KIND`: "veth", "bridge", ...; `None` for devices without one.
+    pub kind: Option<String>,
+    /// Administratively up.
+    pub up: bool,
+    /// MTU.
+    pub mtu: Option<u32>,
+    /// Hardware address, when it is an Ethernet one.
+    pub mac: Option<Mac>,
+    /// `IFLA_LINK`: for a veth, the peer's index (in the peer's namespace).
+    pub peer_index: Option<u32>,
+    /// `IFLA_MASTER`: the bridge (or other master) this link is a port of.
+    pub master: Option<u32>,
+    /// For a bridge: whether the spanning tree protocol is on.
+    pub stp: Option<bool>,
+}
+
+/// Looks a link up by name; `Ok(None)` when there is none.
+pub fn link_by_name(socket: &mut RouteSocket, name: &IfName) -> Result<Option<Link>, KernelError> {
+    let mut request = LinkMessage::default();
+    request
+        .attributes
+        .push(LinkAttribute::IfName(name.to_string()));
+    get_link(socket, request)
+}
+
+/// Looks a link up by index; `Ok(None)` when there is none.
+pub fn link_by_index(socket: &mut RouteSocket, index: u32) -> Result<Option<Link>, KernelError> {
+    let mut request = LinkMessage::default();
+    request.header.index = index;
+    get_link(socket, request)
+}
+
+fn get_link(socket: &mut RouteSocket, request: LinkMessage) -> Result<Option<Link>, KernelError> {
+    match socket.get(RouteNetlinkMessage::GetLink(request)) {
+        Ok(RouteNetlinkMessage::NewLink(message)) => Ok(Some(link_of(&message))),
+        Ok(_) => Err(KernelError {
+            errno: libc::EPROTO,
+            message: None,
+        }),
+        Err(error) if error.errno == libc::ENODEV => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+fn link_of(message: &LinkMessage) -> Link {
+    let mut link = Link {
+        index: message.header.index,
+        name: String::new(),
+        kind: None,
+        up: message.header.flags.contains(LinkFlags::Up),
+        mtu: None,
+        mac: None,
+        peer_index: None,
+        master: None,
+        stp: None,
+    };
+    for attribute in &message.attributes {
+        match attribute {
+            LinkAttribute::IfName(name) => link.name.clone_from(name),
+            LinkAttribute::Mtu(mtu) => link.mtu = Some(*mtu),
+            LinkAttribute::Link(index) => link.peer_index = Some(*index),
+            LinkAttribute::Controller(index) if *index != 0 => link.master = Some(*index),
+            LinkAttribute::Address(bytes) => {
+                link.mac = <[u8; 6]>::try_from(bytes.as_slice()).ok().map(Mac)
+            }
+            LinkAttribute::LinkInfo(infos) => {
+                for info in infos {
+                    match info {
+                        LinkInfo::Kind(kind) => link.kind = Some(kind.to_string()),
+                        LinkInfo::Data(InfoData::Bridge(options)) => {
+                            link.stp = options.iter().find_map(|option| match option {
+                                InfoBridge::StpState(state) => {
+                                    Some(*state != BridgeStpState::Disabled)
+                                }
+                                _ => None,
+                            })
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    link
+}
+
+/// Brings a link up or down (`ip link set dev NAME up|down`).
+pub fn set_up(socket: &mut RouteSocket, index: u32, up: bool) -> Result<(), KernelError> {
+    let mut message = LinkMessage::default();
+    message.header.index = index;
+    message.header.change_mask = LinkFlags::Up;
+    if up {
+        message.header.flags = LinkFlags::Up;
+    }
+    socket.request(RouteNetlinkMessage::NewLink(message), 0)
+}
+
+/// Makes a link a port of `master` (`ip link set dev NAME master BRIDGE`),
+/// or of nothing when `master` is 0 (`... nomaster`).
+pub fn set_master(socket: &mut RouteSocket, index: u32, master: u32) -> Result<(), KernelError> {
+    let mut message = LinkMessage::default();
+    message.header.index = index;
+    message.attributes.push(LinkAttribute::Controller(master));
+    socket.request(RouteNetlinkMessage::NewLink(message), 0)
+}
+
+/// Deletes a link (`ip link del dev NAME`); a veth takes its peer with it.
+pub fn delete_link(socket: &mut RouteSocket, index: u32) -> Result<(), KernelError> {
+    let mut message = LinkMessage::default();
+    message.header.index = index;
+    socket.request(RouteNetlinkMessage::DelLink(message), 0)
+}

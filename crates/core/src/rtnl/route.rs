@@ -1,0 +1,78 @@
+//! Default routes (`ip route add|del default via GATEWAY dev NAME`).
+
+use std::net::IpAddr;
+
+use netlink_packet_route::route::{
+    RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
+};
+use netlink_packet_route::RouteNetlinkMessage;
+
+use super::address::family_of;
+use super::{create_flags, RouteSocket};
+use crate::netlink::KernelError;
+
+/// The gateways of the default routes of the main table, of `gateway`'s family.
+pub fn default_gateways(
+    socket: &mut RouteSocket,
+    family_like: &IpAddr,
+) -> Result<Vec<IpAddr>, KernelError> {
+    let mut request = RouteMessage::default();
+    request.header.address_family = family_of(family_like);
+    let replies = socket.dump(RouteNetlinkMessage::GetRoute(request))?;
+    let mut gateways = Vec::new();
+    for reply in replies {
+        let RouteNetlinkMessage::NewRoute(message) = reply else {
+            continue;
+        };
+        let mut table = u32::from(message.header.table);
+        let mut gateway = None;
+        for attribute in &message.attributes {
+            match attribute {
+                RouteAttribute::Table(id) => table = *id,
+                RouteAttribute::Gateway(RouteAddress::Inet(ip)) => gateway = Some(IpAddr::V4(*ip)),
+                RouteAttribute::Gateway(RouteAddress::Inet6(ip)) => gateway = Some(IpAddr::V6(*ip)),
+                _ => {}
+            }
+        }
+        let is_default = message.header.destination_prefix_length == 0;
+        if is_default && table == u32::from(RouteHeader::RT_TABLE_MAIN) {
+            gateways.extend(gateway);
+        }
+    }
+    Ok(gateways)
+}
+
+fn default_route_message(gateway: &IpAddr, device: u32) -> RouteMessage {
+    let mut message = RouteMessage::default();
+    message.header.address_family = family_of(gateway);
+    message.header.table = RouteHeader::RT_TABLE_MAIN;
+    message
+        .attributes
+        .push(RouteAttribute::Gateway(RouteAddress::from(*gateway)));
+    message.attributes.push(RouteAttribute::Oif(device));
+    message
+}
+
+/// Adds a default route (`ip route add default via GATEWAY dev NAME`).
+pub fn add_default_route(
+    socket: &mut RouteSocket,
+    gateway: &IpAddr,
+    device: u32,
+) -> Result<(), KernelError> {
+    let mut message = default_route_message(gateway, device);
+    message.header.protocol = RouteProtocol::Boot;
+    message.header.scope = RouteScope::Universe;
+    message.header.kind = RouteType::Unicast;
+    socket.request(RouteNetlinkMessage::NewRoute(message), create_flags())
+}
+
+/// Removes a default route (`ip route del default via GATEWAY dev NAME`).
+pub fn delete_default_route(
+    socket: &mut RouteSocket,
+    gateway: &IpAddr,
+    device: u32,
+) -> Result<(), KernelError> {
+    let mut message = default_route_message(gateway, device);
+    message.header.scope = RouteScope::NoWhere;
+    socket.request(RouteNetlinkMessage::DelRoute(message), 0)
+}

@@ -1,0 +1,348 @@
+//! Steps: the units every plan is made of. Each step applies itself
+//! (over netlink, or through `/proc/sys`), knows the step that undoes it,
+//! and prints itself as the `ip` or `sysctl` command line that does the
+//! same.
+//!
+//! Forward steps fail when what they would create already exists; undo
+//! steps succeed when what they would remove is already gone, so that a
+//! rollback or a reset can always be run again.
+
+mod apply;
+mod print;
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+
+pub use print::shell_word;
+
+use crate::context::Netns;
+use crate::mac::Mac;
+use crate::name::{IfName, NsName};
+use crate::sysctl::Key;
+
+/// One change to the kernel's state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "kebab-case")]
+pub enum Step {
+    /// `ip netns add NAME`
+    NetnsAdd {
+        /// The namespace.
+        name: NsName,
+    },
+    /// `ip netns del NAME`
+    NetnsDel {
+        /// The namespace.
+        name: NsName,
+    },
+    /// `ip [-n NS] link add name NAME type veth peer name PEER [netns PEER_NS]`
+    VethAdd {
+        /// Where NAME is created (and the request is sent from).
+        netns: Netns,
+        /// The first end.
+        name: IfName,
+        /// Where PEER is created.
+        peer_netns: Netns,
+        /// The other end.
+        peer: IfName,
+        /// MTU of both ends.
+        mtu: Option<u32>,
+        /// Hardware address of NAME.
+        mac: Option<Mac>,
+        /// Hardware address of PEER.
+        peer_mac: Option<Mac>,
+    },
+    /// `ip [-n NS] link del dev NAME`, only when NAME is still of `kind`.
+    LinkDel {
+        /// Where the link is.
+        netns: Netns,
+        /// The link.
+        name: IfName,
+        /// Its kind ("veth", "bridge"): a link of another kind is not ours.
+        kind: String,
+    },
+    /// `ip [-n NS] link set dev NAME up`
+    LinkUp {
+        /// Where the link is.
+        netns: Netns,
+        /// The link.
+        name: IfName,
+    },
+    /// `ip [-n NS] link set dev NAME down`
+    LinkDown {
+        /// Where the link is.
+        netns: Netns,
+        /// The link.
+        name: IfName,
+    },
+    /// `ip [-n NS] address add CIDR dev NAME`
+    AddrAdd {
+        /// Where the link is.
+        netns: Netns,
+        /// The link.
+        dev: IfName,
+        /// The address and prefix length.
+        address: IpNet,
+    },
+    /// `ip [-n NS] address del CIDR dev NAME`
+    AddrDel {
+        /// Where the link is.
+        netns: Netns,
+        /// The link.
+        dev: IfName,
+        /// The address and prefix length.
+        address: IpNet,
+    },
+    /// `ip [-n NS] route add default via GATEWAY dev NAME`
+    RouteAdd {
+        /// Where the route goes.
+        netns: Netns,
+        /// The link the gateway is reached through.
+        dev: IfName,
+        /// The gateway.
+        gateway: IpAddr,
+    },
+    /// `ip [-n NS] route del default via GATEWAY dev NAME`
+    RouteDel {
+        /// Where the route is.
+        netns: Netns,
+        /// The link the gateway is reached through.
+        dev: IfName,
+        /// The gateway.
+        gateway: IpAddr,
+    },
+    /// `ip [-n NS] link add name NAME [mtu MTU] type bridge [stp_state 0|1]`
+    BridgeAdd {
+        /// Where the bridge is created.
+        netns: Netns,
+        /// Its name.
+        name: IfName,
+        /// Its MTU, when asked for.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mtu: Option<u32>,
+        /// Spanning tree on or off, when asked for.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stp: Option<bool>,
+    },
+    /// `ip [-n NS] link set dev DEV master MASTER`; nothing when DEV or
+    /// MASTER is gone, or DEV is a port of something else by then.
+    LinkMaster {
+        /// Where both links are.
+        netns: Netns,
+        /// The port.
+        dev: IfName,
+        /// The bridge.
+        master: IfName,
+    },
+    /// `ip [-n NS] link set dev DEV nomaster`, only while DEV is a port of MASTER.
+    LinkNoMaster {
+        /// Where both links are.
+        netns: Netns,
+        /// The port.
+        dev: IfName,
+        /// The bridge it must still be a port of.
+        master: IfName,
+    },
+    /// `[ip netns exec NS] sysctl -w KEY=VALUE`, the key holding `was` before.
+    SysctlSet {
+        /// Whose sysctl.
+        netns: Netns,
+        /// The key.
+        key: Key,
+        /// The value written.
+        value: String,
+        /// The value it replaces, put back by the undo.
+        was: String,
+    },
+    /// `[ip netns exec NS] sysctl -w KEY=VALUE`, putting a recorded value
+    /// back; nothing when the key is gone (its interface or namespace deleted).
+    SysctlRestore {
+        /// Whose sysctl.
+        netns: Netns,
+        /// The key.
+        key: Key,
+        /// The value put back.
+        value: String,
+    },
+}
+
+impl Step {
+    /// The step that undoes this one, if it changes anything that needs undoing.
+    pub fn undo(&self) -> Option<Step> {
+        match self.clone() {
+            Step::NetnsAdd { name } => Some(Step::NetnsDel { name }),
+            Step::VethAdd { netns, name, .. } => Some(Step::LinkDel {
+                netns,
+                name,
+                kind: "veth".into(),
+            }),
+            Step::LinkUp { netns, name } => Some(Step::LinkDown { netns, name }),
+            Step::AddrAdd {
+                netns,
+                dev,
+                address,
+            } => Some(Step::AddrDel {
+                netns,
+                dev,
+                address,
+            }),
+            Step::RouteAdd {
+                netns,
+                dev,
+                gateway,
+            } => Some(Step::RouteDel {
+                netns,
+                dev,
+                gateway,
+            }),
+            Step::BridgeAdd { netns, name, .. } => Some(Step::LinkDel {
+                netns,
+                name,
+                kind: "bridge".into(),
+            }),
+            Step::LinkMaster { netns, dev, master } => {
+                Some(Step::LinkNoMaster { netns, dev, master })
+            }
+            Step::LinkNoMaster { netns, dev, master } => {
+                Some(Step::LinkMaster { netns, dev, master })
+            }
+            Step::SysctlSet {
+                netns, key, was, ..
+            } => Some(Step::SysctlRestore {
+                netns,
+                key,
+                value: was,
+            }),
+            Step::SysctlRestore { .. }
+            | Step::NetnsDel { .. }
+            | Step::LinkDel { .. }
+            | Step::LinkDown { .. }
+            | Step::AddrDel { .. }
+            | Step::RouteDel { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(text: &str) -> IfName {
+        text.parse().unwrap()
+    }
+
+    fn ns(text: &str) -> Netns {
+        Some(text.parse().unwrap())
+    }
+
+    #[test]
+    fn steps_print_as_ip_commands() {
+        let veth = Step::VethAdd {
+            netns: ns("ns1"),
+            name: name("veth1"),
+            peer_netns: ns("ns2"),
+            peer: name("veth2"),
+            mtu: Some(1400),
+            mac: None,
+            peer_mac: Some("02:00:00:00:00:02".parse().unwrap()),
+        };
+        assert_eq!(
+            veth.to_string(),
+            "ip -n ns1 link add name veth1 mtu 1400 type veth peer name veth2 mtu 1400 address 02:00:00:00:00:02 netns ns2"
+        );
+        let route = Step::RouteAdd {
+            netns: ns("ns3"),
+            dev: name("veth3"),
+            gateway: "2001:db8::1".parse().unwrap(),
+        };
+        assert_eq!(
+            route.to_string(),
+            "ip -n ns3 -6 route add default via 2001:db8::1 dev veth3"
+        );
+        assert_eq!(
+            Step::NetnsAdd {
+                name: "a b".parse().unwrap()
+            }
+            .to_string(),
+            "ip netns add 'a b'"
+        );
+        let bridge = Step::BridgeAdd {
+            netns: None,
+            name: name("br0"),
+            mtu: Some(9000),
+            stp: Some(false),
+        };
+        assert_eq!(
+            bridge.to_string(),
+            "ip link add name br0 mtu 9000 type bridge stp_state 0"
+        );
+        let sysctl = Step::SysctlSet {
+            netns: ns("ns1"),
+            key: "net/ipv4/conf/eth0.100/rp_filter".parse().unwrap(),
+            value: "0 1".into(),
+            was: "1".into(),
+        };
+        assert_eq!(
+            sysctl.to_string(),
+            "ip netns exec ns1 sysctl -w 'net.ipv4.conf.eth0/100.rp_filter=0 1'"
+        );
+    }
+
+    #[test]
+    fn undoing_an_undo_does_nothing_or_redoes_the_step() {
+        let forward = [
+            Step::NetnsAdd {
+                name: "ns1".parse().unwrap(),
+            },
+            Step::LinkUp {
+                netns: None,
+                name: name("veth1"),
+            },
+            Step::AddrAdd {
+                netns: None,
+                dev: name("veth1"),
+                address: "10.1.1.1/24".parse().unwrap(),
+            },
+            Step::BridgeAdd {
+                netns: ns("ns1"),
+                name: name("br0"),
+                mtu: None,
+                stp: Some(true),
+            },
+            Step::LinkMaster {
+                netns: None,
+                dev: name("veth1"),
+                master: name("br0"),
+            },
+            Step::SysctlSet {
+                netns: None,
+                key: "net.ipv4.ip_forward".parse().unwrap(),
+                value: "1".into(),
+                was: "0".into(),
+            },
+        ];
+        for step in forward {
+            let undo = step.undo().expect("forward steps can be undone");
+            assert_ne!(undo, step);
+            if let Some(redo) = undo.undo() {
+                assert_eq!(redo, step, "{undo}");
+            }
+        }
+    }
+
+    #[test]
+    fn steps_round_trip_through_the_journal_format() {
+        let step = Step::LinkDel {
+            netns: ns("ns1"),
+            name: name("veth1"),
+            kind: "veth".into(),
+        };
+        let json = serde_json::to_string(&step).unwrap();
+        assert_eq!(
+            json,
+            r#"{"step":"link-del","netns":"ns1","name":"veth1","kind":"veth"}"#
+        );
+        assert_eq!(serde_json::from_str::<Step>(&json).unwrap(), step);
+    }
+}

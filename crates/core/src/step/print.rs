@@ -1,0 +1,166 @@
+//! How each step prints: the `ip` or `sysctl` command line that does the same.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use super::Step;
+use crate::context::Netns;
+use crate::mac::Mac;
+use crate::name::IfName;
+use crate::sysctl::Key;
+
+/// Quotes a word for a POSIX shell when it needs quoting.
+pub fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.,:/@%+=".contains(&b));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// `ip` or `ip -n NS`.
+fn ip(netns: &Netns) -> String {
+    match netns {
+        Some(name) => format!("ip -n {}", shell_word(name.as_str())),
+        None => "ip".to_string(),
+    }
+}
+
+/// `sysctl -w KEY=VALUE`, run inside `netns` by `ip netns exec`.
+fn sysctl_w(netns: &Netns, key: &Key, value: &str) -> String {
+    let assignment = shell_word(&format!("{key}={value}"));
+    match netns {
+        Some(name) => format!(
+            "ip netns exec {} sysctl -w {assignment}",
+            shell_word(name.as_str())
+        ),
+        None => format!("sysctl -w {assignment}"),
+    }
+}
+
+/// `ip` with `-6` when the address is IPv6 (iproute2 needs it for `default`).
+fn ip_for(netns: &Netns, address: &IpAddr) -> String {
+    match address {
+        IpAddr::V4(_) => ip(netns),
+        IpAddr::V6(_) => format!("{} -6", ip(netns)),
+    }
+}
+
+impl fmt::Display for Step {
+    /// The equivalent `ip` command line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let q = |name: &dyn fmt::Display| shell_word(&name.to_string());
+        match self {
+            Step::NetnsAdd { name } => write!(f, "ip netns add {}", q(name)),
+            Step::NetnsDel { name } => write!(f, "ip netns del {}", q(name)),
+            Step::VethAdd {
+                netns,
+                name,
+                peer_netns,
+                peer,
+                mtu,
+                mac,
+                peer_mac,
+            } => {
+                let end = |name: &IfName, mac: &Option<Mac>| {
+                    let mut words = format!("name {}", q(name));
+                    if let Some(mtu) = mtu {
+                        words += &format!(" mtu {mtu}");
+                    }
+                    if let Some(mac) = mac {
+                        words += &format!(" address {mac}");
+                    }
+                    words
+                };
+                write!(
+                    f,
+                    "{} link add {} type veth peer {}",
+                    ip(netns),
+                    end(name, mac),
+                    end(peer, peer_mac)
+                )?;
+                match peer_netns {
+                    Some(other) if peer_netns != netns => write!(f, " netns {}", q(other)),
+                    _ => Ok(()),
+                }
+            }
+            Step::BridgeAdd {
+                netns,
+                name,
+                mtu,
+                stp,
+            } => {
+                write!(f, "{} link add name {}", ip(netns), q(name))?;
+                if let Some(mtu) = mtu {
+                    write!(f, " mtu {mtu}")?;
+                }
+                write!(f, " type bridge")?;
+                match stp {
+                    Some(stp) => write!(f, " stp_state {}", u8::from(*stp)),
+                    None => Ok(()),
+                }
+            }
+            Step::LinkMaster { netns, dev, master } => write!(
+                f,
+                "{} link set dev {} master {}",
+                ip(netns),
+                q(dev),
+                q(master)
+            ),
+            Step::LinkNoMaster { netns, dev, .. } => {
+                write!(f, "{} link set dev {} nomaster", ip(netns), q(dev))
+            }
+            Step::SysctlSet {
+                netns, key, value, ..
+            }
+            | Step::SysctlRestore { netns, key, value } => {
+                f.write_str(&sysctl_w(netns, key, value))
+            }
+            Step::LinkDel { netns, name, .. } => {
+                write!(f, "{} link del dev {}", ip(netns), q(name))
+            }
+            Step::LinkUp { netns, name } => write!(f, "{} link set dev {} up", ip(netns), q(name)),
+            Step::LinkDown { netns, name } => {
+                write!(f, "{} link set dev {} down", ip(netns), q(name))
+            }
+            Step::AddrAdd {
+                netns,
+                dev,
+                address,
+            } => write!(f, "{} address add {address} dev {}", ip(netns), q(dev)),
+            Step::AddrDel {
+                netns,
+                dev,
+                address,
+            } => write!(f, "{} address del {address} dev {}", ip(netns), q(dev)),
+            Step::RouteAdd {
+                netns,
+                dev,
+                gateway,
+            } => {
+                write!(
+                    f,
+                    "{} route add default via {gateway} dev {}",
+                    ip_for(netns, gateway),
+                    q(dev)
+                )
+            }
+            Step::RouteDel {
+                netns,
+                dev,
+                gateway,
+            } => {
+                write!(
+                    f,
+                    "{} route del default via {gateway} dev {}",
+                    ip_for(netns, gateway),
+                    q(dev)
+                )
+            }
+        }
+    }
+}
