@@ -5,7 +5,10 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use std::net::IpAddr;
+
 use clap::Parser;
+use ipnet::IpNet;
 
 use crate::error::{Error, Result};
 
@@ -46,6 +49,20 @@ pub fn one_line(error: &clap::Error) -> String {
     line
 }
 
+/// A CIDR, or a bare address meaning a host address (/32 or /128), as `ip` takes it.
+pub fn parse_cidr(text: &str) -> Result<IpNet, String> {
+    if text.contains('/') {
+        text.parse::<IpNet>().map_err(|_| {
+            format!("{text:?} is not an address with a prefix length (like 10.1.1.1/24)")
+        })
+    } else {
+        let ip: IpAddr = text
+            .parse()
+            .map_err(|_| format!("{text:?} is not an IP address"))?;
+        Ok(IpNet::from(ip))
+    }
+}
+
 /// Runs a command's body and turns its result into the exit status,
 /// printing an error as `PROG: message`.
 pub fn main(program: &str, body: impl FnOnce() -> Result<()>) -> ExitCode {
@@ -76,4 +93,23 @@ pub fn print_line(line: &str) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
     let _ = out.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidrs_are_checked() {
+        assert_eq!(
+            parse_cidr("10.1.1.1/24").unwrap().to_string(),
+            "10.1.1.1/24"
+        );
+        assert_eq!(
+            parse_cidr("2001:db8::1").unwrap().to_string(),
+            "2001:db8::1/128"
+        );
+        assert!(parse_cidr("10.1.1.0/33").is_err());
+        assert!(parse_cidr("banana").is_err());
+    }
 }

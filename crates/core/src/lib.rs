@@ -7,13 +7,14 @@
 //! The pieces steps are made of live here too: a synchronous [`netlink`]
 //! socket, iproute2-compatible named namespaces ([`netns`]) with one socket
 //! each ([`context`]), validated [`name`]s and [`mac`] addresses, link,
-//! address and route requests ([`rtnl`]), network sysctls ([`sysctl`]), the [`error`] type and the shared
+//! address and route requests ([`rtnl`]) and the state read while planning ([`lookup`]), network sysctls ([`sysctl`]), the [`error`] type and the shared
 //! `main` wrapper ([`cli`]).
 
 pub mod cli;
 pub mod context;
 pub mod error;
 pub mod journal;
+pub mod lookup;
 pub mod mac;
 pub mod name;
 pub mod netlink;

@@ -9,6 +9,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::errno_words;
+
 /// Where the kernel shows its sysctls.
 pub const PROC_SYS: &str = "/proc/sys";
 
@@ -48,6 +50,9 @@ impl FromStr for Key {
         }
         if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return refuse("it contains a space or a control character");
+        }
+        if text.contains("..") || text.split('/').any(|c| c == ".") {
+            return refuse("it has a . or .. component");
         }
         if text.starts_with('/') {
             return refuse(
@@ -116,6 +121,24 @@ pub enum Problem {
     Directory,
     /// The kernel refused, with this errno.
     Errno(i32),
+}
+
+impl Problem {
+    /// The problem in words, naming the key; `writing` is the value being
+    /// written, `None` for a read.
+    pub fn describe(&self, key: &Key, writing: Option<&str>) -> String {
+        match (self, writing) {
+            (Problem::Missing, _) => format!("no sysctl {key} (see sysctl -a)"),
+            (Problem::Directory, _) => format!("{key} is a directory of keys, not a key"),
+            (Problem::Errno(libc::EINVAL), Some(value)) => {
+                format!("the kernel refuses {value:?} for {key}: invalid value")
+            }
+            (Problem::Errno(errno), Some(_)) => {
+                format!("cannot write {key}: {}", errno_words(*errno))
+            }
+            (Problem::Errno(errno), None) => format!("cannot read {key}: {}", errno_words(*errno)),
+        }
+    }
 }
 
 fn problem_of(error: std::io::Error) -> Problem {
@@ -226,6 +249,8 @@ mod tests {
             ("net", "only keys under net."),
             ("/proc/sys/net/ipv4/ip_forward", "absolute"),
             ("net/../kernel/hostname", ". or .."),
+            ("../x", ". or .."),
+            ("net/./ipv4/ip_forward", ". or .."),
             ("net.ipv4.conf.//.rp_filter", ". or .."),
             ("net..ipv4", "empty component"),
             ("net.ipv4.", "empty component"),

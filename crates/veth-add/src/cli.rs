@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use ipnet::IpNet;
+use vethkit_core::cli::parse_cidr;
 use vethkit_core::mac::Mac;
 use vethkit_core::name::{IfName, NsName};
 
@@ -88,20 +89,6 @@ pub struct Cli {
     pub json: bool,
 }
 
-/// A CIDR, or a bare address meaning a host address (/32 or /128), as `ip` takes it.
-fn parse_cidr(text: &str) -> Result<IpNet, String> {
-    if text.contains('/') {
-        text.parse::<IpNet>().map_err(|_| {
-            format!("{text:?} is not an address with a prefix length (like 10.1.1.1/24)")
-        })
-    } else {
-        let ip: IpAddr = text
-            .parse()
-            .map_err(|_| format!("{text:?} is not an IP address"))?;
-        Ok(IpNet::from(ip))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,19 +97,5 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn cidrs_are_checked() {
-        assert_eq!(
-            parse_cidr("10.1.1.1/24").unwrap().to_string(),
-            "10.1.1.1/24"
-        );
-        assert_eq!(
-            parse_cidr("2001:db8::1").unwrap().to_string(),
-            "2001:db8::1/128"
-        );
-        assert!(parse_cidr("10.1.1.0/33").is_err());
-        assert!(parse_cidr("banana").is_err());
     }
 }

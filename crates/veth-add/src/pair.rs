@@ -5,10 +5,11 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 use vethkit_core::context::{in_netns, Context, Netns};
+use vethkit_core::lookup;
 use vethkit_core::mac::Mac;
 use vethkit_core::name::{IfName, NsName};
 use vethkit_core::plan::Plan;
-use vethkit_core::rtnl::{self, Link};
+use vethkit_core::rtnl::Link;
 use vethkit_core::step::Step;
 use vethkit_core::{Error, Result};
 
@@ -110,14 +111,14 @@ impl Pair {
         let mut links = [None, None];
         for (end, link) in ends.iter().zip(links.iter_mut()) {
             if !is_new(&end.netns) {
-                *link = lookup(context, &end.netns, &end.name)?;
+                *link = lookup::link(context, &end.netns, &end.name)?;
             }
         }
         self.plan_pair(&links, &mut plan)?;
         if self.up {
             for netns in self.namespaces().into_iter().filter(Option::is_some) {
                 let lo_is_up = !is_new(&netns)
-                    && lookup(context, &netns, &loopback())?.is_some_and(|lo| lo.up);
+                    && lookup::link(context, &netns, &loopback())?.is_some_and(|lo| lo.up);
                 if !lo_is_up {
                     plan.push(Step::LinkUp {
                         netns,
@@ -128,7 +129,7 @@ impl Pair {
         }
         for (end, link) in ends.iter().zip(&links) {
             let present = match link {
-                Some(link) => addresses(context, end, link.index)?,
+                Some(link) => lookup::addresses(context, &end.netns, &end.name, link.index)?,
                 None => Vec::new(),
             };
             for address in end
@@ -158,7 +159,7 @@ impl Pair {
                 let present = if is_new(&end.netns) {
                     Vec::new()
                 } else {
-                    default_gateways(context, end, gateway)?
+                    lookup::default_gateways(context, &end.netns, gateway)?
                 };
                 if present.contains(gateway) {
                     continue;
@@ -280,35 +281,4 @@ impl Pair {
 
 fn loopback() -> IfName {
     "lo".parse().expect("lo is a valid interface name")
-}
-
-fn lookup(context: &mut Context, netns: &Netns, name: &IfName) -> Result<Option<Link>> {
-    let socket = context.socket(netns.as_ref())?;
-    rtnl::link_by_name(socket, name).map_err(|error| {
-        Error::failed(format!(
-            "cannot look up {name}: {error}{}",
-            in_netns(netns.as_ref())
-        ))
-    })
-}
-
-fn addresses(context: &mut Context, end: &End, index: u32) -> Result<Vec<IpNet>> {
-    let socket = context.socket(end.netns.as_ref())?;
-    rtnl::addresses(socket, index).map_err(|error| {
-        Error::failed(format!(
-            "cannot list the addresses of {}: {error}{}",
-            end.name,
-            in_netns(end.netns.as_ref())
-        ))
-    })
-}
-
-fn default_gateways(context: &mut Context, end: &End, gateway: &IpAddr) -> Result<Vec<IpAddr>> {
-    let socket = context.socket(end.netns.as_ref())?;
-    rtnl::default_gateways(socket, gateway).map_err(|error| {
-        Error::failed(format!(
-            "cannot list routes: {error}{}",
-            in_netns(end.netns.as_ref())
-        ))
-    })
 }

@@ -13,13 +13,11 @@ use crate::netlink::KernelError;
 pub struct BridgeRequest<'a> {
     /// Its name.
     pub name: &'a IfName,
-    /// Its MTU; the kernel's default (and automatic adjustment) when `None`.
-    pub mtu: Option<u32>,
     /// Spanning tree on or off; the kernel's default (off) when `None`.
     pub stp: Option<bool>,
 }
 
-/// Creates a bridge (`ip link add name NAME [mtu MTU] type bridge [stp_state 0|1]`).
+/// Creates a bridge (`ip link add name NAME type bridge [stp_state 0|1]`).
 pub fn create_bridge(
     socket: &mut RouteSocket,
     request: &BridgeRequest<'_>,
@@ -28,9 +26,6 @@ pub fn create_bridge(
     message
         .attributes
         .push(LinkAttribute::IfName(request.name.to_string()));
-    if let Some(mtu) = request.mtu {
-        message.attributes.push(LinkAttribute::Mtu(mtu));
-    }
     let mut info = vec![LinkInfo::Kind(InfoKind::Bridge)];
     if let Some(stp) = request.stp {
         let state = if stp {

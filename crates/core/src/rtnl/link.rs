@@ -118,6 +118,14 @@ pub fn set_up(socket: &mut RouteSocket, index: u32, up: bool) -> Result<(), Kern
     socket.request(RouteNetlinkMessage::NewLink(message), 0)
 }
 
+/// Sets a link's MTU (`ip link set dev NAME mtu MTU`).
+pub fn set_mtu(socket: &mut RouteSocket, index: u32, mtu: u32) -> Result<(), KernelError> {
+    let mut message = LinkMessage::default();
+    message.header.index = index;
+    message.attributes.push(LinkAttribute::Mtu(mtu));
+    socket.request(RouteNetlinkMessage::NewLink(message), 0)
+}
+
 /// Makes a link a port of `master` (`ip link set dev NAME master BRIDGE`),
 /// or of nothing when `master` is 0 (`... nomaster`).
 pub fn set_master(socket: &mut RouteSocket, index: u32, master: u32) -> Result<(), KernelError> {

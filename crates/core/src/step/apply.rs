@@ -4,7 +4,7 @@ use std::fmt;
 
 use super::Step;
 use crate::context::{in_netns, Context, Netns};
-use crate::error::{errno_words, Error, Result};
+use crate::error::{Error, Result};
 use crate::name::{IfName, NsName};
 use crate::netlink::KernelError;
 use crate::rtnl::{self, BridgeRequest, Link, RouteSocket, VethRequest};
@@ -182,21 +182,9 @@ fn write_sysctl(
             "cannot set {key} to {value}: the kernel keeps {}",
             sysctl::normalize(&kept)
         ),
-        Err(problem) => sysctl_problem(key, value, problem),
+        Err(problem) => problem.describe(key, Some(value)),
     };
     Err(Error::failed(format!("{failure}{}", in_netns(netns))))
-}
-
-/// A sysctl problem in words (without the namespace).
-pub(crate) fn sysctl_problem(key: &Key, value: &str, problem: Problem) -> String {
-    match problem {
-        Problem::Missing => format!("no sysctl {key} (see sysctl -a)"),
-        Problem::Directory => format!("{key} is a directory of keys, not a key"),
-        Problem::Errno(libc::EINVAL) => {
-            format!("the kernel refuses {value:?} for {key}: invalid value")
-        }
-        Problem::Errno(errno) => format!("cannot write {key}: {}", errno_words(errno)),
-    }
 }
 
 impl Step {
@@ -241,21 +229,20 @@ impl Step {
                     },
                 )
             }
-            Step::BridgeAdd {
-                netns,
-                name,
-                mtu,
-                stp,
-            } => {
-                let request = BridgeRequest {
-                    name,
-                    mtu: *mtu,
-                    stp: *stp,
-                };
+            Step::BridgeAdd { netns, name, stp } => {
+                let request = BridgeRequest { name, stp: *stp };
                 let socket = context.socket(netns.as_ref())?;
                 rtnl::create_bridge(socket, &request)
                     .map_err(|error| refused("create", name, netns.as_ref(), error))
             }
+            Step::LinkMtu { netns, name, mtu } => on_link(
+                context,
+                netns,
+                name,
+                "set the mtu of",
+                name,
+                |socket, link| rtnl::set_mtu(socket, link.index, *mtu),
+            ),
             Step::LinkMaster { netns, dev, master } => {
                 set_master(context, netns, dev, master, true)
             }

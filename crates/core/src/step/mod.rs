@@ -112,18 +112,26 @@ pub enum Step {
         /// The gateway.
         gateway: IpAddr,
     },
-    /// `ip [-n NS] link add name NAME [mtu MTU] type bridge [stp_state 0|1]`
+    /// `ip [-n NS] link add name NAME type bridge [stp_state 0|1]`
     BridgeAdd {
         /// Where the bridge is created.
         netns: Netns,
         /// Its name.
         name: IfName,
-        /// Its MTU, when asked for.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        mtu: Option<u32>,
         /// Spanning tree on or off, when asked for.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         stp: Option<bool>,
+    },
+    /// `ip [-n NS] link set dev NAME mtu MTU`, on a link the same plan
+    /// creates: set apart from the creation so that a bridge keeps it
+    /// (the kernel adjusts a bridge's MTU to its ports' unless it was set so).
+    LinkMtu {
+        /// Where the link is.
+        netns: Netns,
+        /// The link.
+        name: IfName,
+        /// The MTU.
+        mtu: u32,
     },
     /// `ip [-n NS] link set dev DEV master MASTER`; nothing when DEV or
     /// MASTER is gone, or DEV is a port of something else by then.
@@ -215,6 +223,7 @@ impl Step {
                 value: was,
             }),
             Step::SysctlRestore { .. }
+            | Step::LinkMtu { .. }
             | Step::NetnsDel { .. }
             | Step::LinkDel { .. }
             | Step::LinkDown { .. }
@@ -270,12 +279,11 @@ mod tests {
         let bridge = Step::BridgeAdd {
             netns: None,
             name: name("br0"),
-            mtu: Some(9000),
             stp: Some(false),
         };
         assert_eq!(
             bridge.to_string(),
-            "ip link add name br0 mtu 9000 type bridge stp_state 0"
+            "ip link add name br0 type bridge stp_state 0"
         );
         let sysctl = Step::SysctlSet {
             netns: ns("ns1"),
@@ -307,7 +315,6 @@ mod tests {
             Step::BridgeAdd {
                 netns: ns("ns1"),
                 name: name("br0"),
-                mtu: None,
                 stp: Some(true),
             },
             Step::LinkMaster {

@@ -88,21 +88,15 @@ impl fmt::Display for Step {
                     _ => Ok(()),
                 }
             }
-            Step::BridgeAdd {
-                netns,
-                name,
-                mtu,
-                stp,
-            } => {
-                write!(f, "{} link add name {}", ip(netns), q(name))?;
-                if let Some(mtu) = mtu {
-                    write!(f, " mtu {mtu}")?;
-                }
-                write!(f, " type bridge")?;
+            Step::BridgeAdd { netns, name, stp } => {
+                write!(f, "{} link add name {} type bridge", ip(netns), q(name))?;
                 match stp {
                     Some(stp) => write!(f, " stp_state {}", u8::from(*stp)),
                     None => Ok(()),
                 }
+            }
+            Step::LinkMtu { netns, name, mtu } => {
+                write!(f, "{} link set dev {} mtu {mtu}", ip(netns), q(name))
             }
             Step::LinkMaster { netns, dev, master } => write!(
                 f,

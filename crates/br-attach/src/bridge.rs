@@ -1,0 +1,207 @@
+//! One bridge: what was asked, and the plan that gets there from the
+//! kernel's current state.
+
+use ipnet::IpNet;
+use vethkit_core::context::{in_netns, Context, Netns};
+use vethkit_core::lookup;
+use vethkit_core::name::IfName;
+use vethkit_core::plan::Plan;
+use vethkit_core::rtnl::Link;
+use vethkit_core::step::Step;
+use vethkit_core::{Error, Result};
+
+/// A bridge and its ports, as asked.
+#[derive(Clone, Debug)]
+pub struct Bridge {
+    /// The bridge's name.
+    pub name: IfName,
+    /// The namespace the bridge and its ports are in.
+    pub netns: Netns,
+    /// Ports to attach, in order, each once.
+    pub ports: Vec<IfName>,
+    /// Ports to detach, in order, each once.
+    pub detach: Vec<IfName>,
+    /// Addresses for the bridge.
+    pub addrs: Vec<IpNet>,
+    /// MTU of the bridge.
+    pub mtu: Option<u32>,
+    /// Spanning tree on or off, when asked.
+    pub stp: Option<bool>,
+    /// Bring the bridge and the ports up.
+    pub up: bool,
+}
+
+impl Bridge {
+    /// The steps that take the kernel from its current state to this
+    /// bridge. What already exists exactly is left alone; a conflict is an
+    /// error before anything is changed.
+    pub fn plan(&self, context: &mut Context) -> Result<Plan> {
+        let mut plan = Plan::default();
+        let bridge = lookup::link(context, &self.netns, &self.name)?;
+        if let Some(link) = &bridge {
+            self.check_bridge(link)?;
+        }
+        if !self.detach.is_empty() {
+            for port in &self.detach {
+                self.plan_detach(context, port, bridge.as_ref(), &mut plan)?;
+            }
+            return Ok(plan);
+        }
+        let present = match &bridge {
+            Some(link) => lookup::addresses(context, &self.netns, &self.name, link.index)?,
+            None => {
+                plan.push(Step::BridgeAdd {
+                    netns: self.netns.clone(),
+                    name: self.name.clone(),
+                    stp: self.stp,
+                });
+                if let Some(mtu) = self.mtu {
+                    plan.push(Step::LinkMtu {
+                        netns: self.netns.clone(),
+                        name: self.name.clone(),
+                        mtu,
+                    });
+                }
+                Vec::new()
+            }
+        };
+        for address in self.addrs.iter().filter(|a| !present.contains(a)) {
+            plan.push(Step::AddrAdd {
+                netns: self.netns.clone(),
+                dev: self.name.clone(),
+                address: *address,
+            });
+        }
+        if self.up && !bridge.as_ref().is_some_and(|link| link.up) {
+            plan.push(self.link_up(&self.name));
+        }
+        for port in &self.ports {
+            self.plan_attach(context, port, bridge.as_ref(), &mut plan)?;
+        }
+        Ok(plan)
+    }
+
+    /// An existing link of the bridge's name must be a bridge with the MTU
+    /// and spanning tree asked for.
+    fn check_bridge(&self, link: &Link) -> Result<()> {
+        let here = in_netns(self.netns.as_ref());
+        if link.kind.as_deref() != Some("bridge") {
+            let kind = link.kind.as_deref().unwrap_or("an interface of no kind");
+            return Err(Error::failed(format!(
+                "cannot use {} as a bridge: it exists{here} and is {}",
+                self.name,
+                if link.kind.is_some() {
+                    format!("a {kind}, not a bridge")
+                } else {
+                    kind.to_string()
+                }
+            )));
+        }
+        let conflict = |what: String| {
+            Err(Error::failed(format!(
+                "bridge {} exists{here} with {what}",
+                self.name
+            )))
+        };
+        if let Some(mtu) = self.mtu {
+            if link.mtu != Some(mtu) {
+                return conflict(format!("mtu {}, not {mtu}", link.mtu.unwrap_or(0)));
+            }
+        }
+        if let Some(stp) = self.stp {
+            if link.stp != Some(stp) {
+                let word = |on: bool| if on { "on" } else { "off" };
+                return conflict(format!("spanning tree {}, not {}", word(!stp), word(stp)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Plans attaching `port`: it must exist and be free, or be one of the
+    /// bridge's ports already.
+    fn plan_attach(
+        &self,
+        context: &mut Context,
+        port: &IfName,
+        bridge: Option<&Link>,
+        plan: &mut Plan,
+    ) -> Result<()> {
+        let cannot =
+            |why: String| Error::failed(format!("cannot attach {port} to {}: {why}", self.name));
+        if *port == self.name {
+            return Err(cannot("a bridge cannot be its own port".into()));
+        }
+        let Some(link) = lookup::link(context, &self.netns, port)? else {
+            return Err(cannot(self.no_interface(port)));
+        };
+        match link.master {
+            Some(master) if bridge.is_some_and(|b| b.index == master) => {}
+            Some(master) => {
+                let other = lookup::link_name(context, &self.netns, master)?;
+                return Err(cannot(format!(
+                    "it is a port of {other} already{}",
+                    in_netns(self.netns.as_ref())
+                )));
+            }
+            None => plan.push(Step::LinkMaster {
+                netns: self.netns.clone(),
+                dev: port.clone(),
+                master: self.name.clone(),
+            }),
+        }
+        if self.up && !link.up {
+            plan.push(self.link_up(port));
+        }
+        Ok(())
+    }
+
+    /// Plans detaching `port`: it must exist; nothing to do when it is no
+    /// bridge's port; another bridge's port is an error.
+    fn plan_detach(
+        &self,
+        context: &mut Context,
+        port: &IfName,
+        bridge: Option<&Link>,
+        plan: &mut Plan,
+    ) -> Result<()> {
+        let cannot =
+            |why: String| Error::failed(format!("cannot detach {port} from {}: {why}", self.name));
+        let Some(link) = lookup::link(context, &self.netns, port)? else {
+            return Err(cannot(self.no_interface(port)));
+        };
+        match link.master {
+            None => Ok(()),
+            Some(master) if bridge.is_some_and(|b| b.index == master) => {
+                plan.push(Step::LinkNoMaster {
+                    netns: self.netns.clone(),
+                    dev: port.clone(),
+                    master: self.name.clone(),
+                });
+                Ok(())
+            }
+            Some(master) => {
+                let other = lookup::link_name(context, &self.netns, master)?;
+                Err(cannot(format!(
+                    "it is a port of {other}{}",
+                    in_netns(self.netns.as_ref())
+                )))
+            }
+        }
+    }
+
+    /// "no interface named PORT in ...", naming the namespace even when it
+    /// is the caller's.
+    fn no_interface(&self, port: &IfName) -> String {
+        match &self.netns {
+            Some(_) => format!("no interface named {port}{}", in_netns(self.netns.as_ref())),
+            None => format!("no interface named {port} in the current network namespace"),
+        }
+    }
+
+    fn link_up(&self, name: &IfName) -> Step {
+        Step::LinkUp {
+            netns: self.netns.clone(),
+            name: name.clone(),
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! Reading the kernel's current state while planning, errors in words that
+//! name the object and the namespace.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use crate::context::{in_netns, Context, Netns};
+use crate::error::{Error, Result};
+use crate::name::IfName;
+use crate::rtnl::{self, Link};
+
+/// The link named `name` in `netns`, if there is one.
+pub fn link(context: &mut Context, netns: &Netns, name: &IfName) -> Result<Option<Link>> {
+    let socket = context.socket(netns.as_ref())?;
+    rtnl::link_by_name(socket, name).map_err(|error| {
+        Error::failed(format!(
+            "cannot look up {name}: {error}{}",
+            in_netns(netns.as_ref())
+        ))
+    })
+}
+
+/// The name of the link with index `index` in `netns` (the index itself
+/// when it is gone).
+pub fn link_name(context: &mut Context, netns: &Netns, index: u32) -> Result<String> {
+    let socket = context.socket(netns.as_ref())?;
+    match rtnl::link_by_index(socket, index) {
+        Ok(Some(link)) => Ok(link.name),
+        Ok(None) => Ok(format!("interface {index}")),
+        Err(error) => Err(Error::failed(format!(
+            "cannot look up interface {index}: {error}{}",
+            in_netns(netns.as_ref())
+        ))),
+    }
+}
+
+/// The addresses on `dev`, whose index is `index`, in `netns`.
+pub fn addresses(
+    context: &mut Context,
+    netns: &Netns,
+    dev: &IfName,
+    index: u32,
+) -> Result<Vec<IpNet>> {
+    let socket = context.socket(netns.as_ref())?;
+    rtnl::addresses(socket, index).map_err(|error| {
+        Error::failed(format!(
+            "cannot list the addresses of {dev}: {error}{}",
+            in_netns(netns.as_ref())
+        ))
+    })
+}
+
+/// The gateways of the default routes in `netns` of `like`'s address family.
+pub fn default_gateways(
+    context: &mut Context,
+    netns: &Netns,
+    like: &IpAddr,
+) -> Result<Vec<IpAddr>> {
+    let socket = context.socket(netns.as_ref())?;
+    rtnl::default_gateways(socket, like).map_err(|error| {
+        Error::failed(format!(
+            "cannot list routes: {error}{}",
+            in_netns(netns.as_ref())
+        ))
+    })
+}

@@ -1,0 +1,139 @@
+//! sysctl-set: set network sysctls in the caller's or a named namespace,
+//! recording the values they replace; print them; put recorded values back.
+
+pub mod cli;
+pub mod request;
+
+use std::collections::HashMap;
+use std::io::{self, BufRead};
+
+use vethkit_core::cli::print_line;
+use vethkit_core::context::{in_netns, Context, Netns};
+use vethkit_core::error::errno_words;
+use vethkit_core::journal::Entry;
+use vethkit_core::plan::{Executor, Mode, Plan};
+use vethkit_core::step::Step;
+use vethkit_core::sysctl::{self, Key, Problem};
+use vethkit_core::{Error, Result};
+
+pub use cli::Cli;
+use request::{Assignment, Request};
+
+/// Runs sysctl-set with the process's arguments.
+pub fn run() -> Result<()> {
+    let cli: Cli = vethkit_core::cli::parse()?;
+    let mode = Mode {
+        dry_run: cli.dry_run,
+        verbose: cli.verbose,
+    };
+    if cli.restore {
+        let keys = cli
+            .arguments
+            .iter()
+            .map(|word| word.parse::<Key>().map_err(Error::usage))
+            .collect::<Result<Vec<_>>>()?;
+        let mut executor = Executor::new("sysctl-set", mode)?;
+        return restore(&mut executor, &cli.netns, &keys);
+    }
+    let stdin = || Box::new(io::stdin().lock()) as Box<dyn BufRead>;
+    let request = request::parse(&cli.arguments, stdin)?;
+    let mut executor = Executor::new("sysctl-set", mode)?;
+    match request {
+        Request::Print(keys) => {
+            for key in &keys {
+                print_line(&read(&mut executor.context, &cli.netns, key)?);
+            }
+            Ok(())
+        }
+        Request::Set(assignments) => {
+            let plan = plan(&mut executor.context, &cli.netns, &assignments)?;
+            executor.run(&plan)
+        }
+    }
+}
+
+/// The value of `key` in `netns`.
+fn read(context: &mut Context, netns: &Netns, key: &Key) -> Result<String> {
+    let value = context.inside(netns.as_ref(), || sysctl::read(key))?;
+    value.map_err(|problem| failure(netns, problem.describe(key, None)))
+}
+
+/// A failure in `netns`, named when it is not the caller's.
+fn failure(netns: &Netns, words: String) -> Error {
+    Error::failed(format!("{words}{}", in_netns(netns.as_ref())))
+}
+
+/// One step a key whose value changes, each knowing the value it replaces.
+fn plan(context: &mut Context, netns: &Netns, assignments: &[Assignment]) -> Result<Plan> {
+    let mut plan = Plan::default();
+    for Assignment { key, value } in assignments {
+        let was = match context.inside(netns.as_ref(), || sysctl::read(key))? {
+            Ok(was) => was,
+            Err(Problem::Errno(errno)) => {
+                return Err(Error::failed(format!(
+                    "cannot set {key}: its value cannot be read, to be kept for --restore ({}){}",
+                    errno_words(errno),
+                    in_netns(netns.as_ref())
+                )))
+            }
+            Err(problem) => return Err(failure(netns, problem.describe(key, None))),
+        };
+        if !sysctl::same_value(&was, value) {
+            plan.push(Step::SysctlSet {
+                netns: netns.clone(),
+                key: key.clone(),
+                value: value.clone(),
+                was,
+            });
+        }
+    }
+    Ok(plan)
+}
+
+/// Puts back, for each recorded key of `netns` (those of `keys`, or all),
+/// the value it had before its first recorded change, and forgets the
+/// key's records. A key that cannot be put back keeps its records.
+fn restore(executor: &mut Executor, netns: &Netns, keys: &[Key]) -> Result<()> {
+    let mut oldest_first: Vec<Key> = Vec::new();
+    let mut records: HashMap<Key, Vec<Entry>> = HashMap::new();
+    for entry in executor.journal.entries()? {
+        if let Step::SysctlRestore {
+            netns: recorded_netns,
+            key,
+            ..
+        } = &entry.undo
+        {
+            if recorded_netns == netns && (keys.is_empty() || keys.contains(key)) {
+                if !records.contains_key(key) {
+                    oldest_first.push(key.clone());
+                }
+                records.entry(key.clone()).or_default().push(entry);
+            }
+        }
+    }
+    if executor.mode.verbose {
+        for key in keys.iter().filter(|key| !records.contains_key(key)) {
+            eprintln!(
+                "sysctl-set: nothing recorded for {key}{}",
+                in_netns(netns.as_ref())
+            );
+        }
+    }
+    let mut failures = Vec::new();
+    for key in oldest_first {
+        let entries = &records[&key];
+        let first = Plan {
+            steps: vec![entries[0].undo.clone()],
+        };
+        match executor.run(&first) {
+            Ok(()) if executor.mode.dry_run => {}
+            Ok(()) => executor.journal.forget(entries)?,
+            Err(error) => failures.push(error.to_string()),
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::failed(failures.join("; ")))
+    }
+}
