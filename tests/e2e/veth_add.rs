@@ -1,7 +1,7 @@
 //! veth-add, checked with iproute2's JSON output and real traffic.
 
 use serde_json::Value;
-use vethkit_tests::{journal_standing, normalize, sandbox};
+use vethkit_tests::{assert_refused, journal_standing, normalize, refusal, sandbox};
 
 /// The argument sets the mirror test runs, covering each option that
 /// changes kernel state.
@@ -149,37 +149,6 @@ fn a_missing_address_on_an_existing_pair_is_added() {
     );
 }
 
-/// Runs `command` after `setup`; returns its status, its stderr, and
-/// whether the state and the journal were left as they were.
-fn refused(setup: &str, command: &str) -> (i32, String, bool) {
-    let run = sandbox(&format!(
-        r#"
-        {setup}
-        section before
-        dump_state
-        cat /run/vethkit/journal > /run/journal-before 2>/dev/null || true
-        status=0; {command} >/dev/null 2>/run/err || status=$?
-        section status
-        echo $status
-        section stderr
-        cat /run/err
-        section after
-        dump_state
-        section journal
-        cat /run/vethkit/journal > /run/journal-after 2>/dev/null || true
-        cmp -s /run/journal-before /run/journal-after && echo unchanged || echo changed
-        "#
-    ))
-    .ok();
-    let unchanged = normalize(&run.json("before")) == normalize(&run.json("after"))
-        && run.section("journal") == "unchanged";
-    (
-        run.section("status").parse().unwrap(),
-        run.section("stderr"),
-        unchanged,
-    )
-}
-
 #[test]
 fn bad_input_is_a_one_line_error_and_changes_nothing() {
     let cases: &[(&str, &str, i32, &str)] = &[
@@ -240,21 +209,7 @@ fn bad_input_is_a_one_line_error_and_changes_nothing() {
             "--no-up",
         ),
     ];
-    for (setup, command, status, words) in cases {
-        let (actual_status, stderr, unchanged) = refused(setup, command);
-        assert_eq!(actual_status, *status, "{command}: {stderr}");
-        assert_eq!(
-            stderr.lines().count(),
-            1,
-            "{command}: one line expected:\n{stderr}"
-        );
-        assert!(stderr.starts_with("veth-add: "), "{command}: {stderr}");
-        assert!(
-            stderr.contains(words),
-            "{command}: {stderr:?} should mention {words:?}"
-        );
-        assert!(unchanged, "{command}: changed the state or the journal");
-    }
+    assert_refused("veth-add", cases);
 }
 
 /// The peer's name is taken inside the target namespace: found before
@@ -469,12 +424,12 @@ fn a_broken_pipe_ends_quietly() {
 /// found before anything is created.
 #[test]
 fn an_existing_default_route_in_an_existing_namespace_is_a_conflict() {
-    let (status, stderr, unchanged) = refused(
+    let refusal = refusal(
         "ip netns add ns3; ip -n ns3 link add lan type bridge; ip -n ns3 link set lan up; \
          ip -n ns3 addr add 10.9.0.2/24 dev lan; ip -n ns3 route add default via 10.9.0.1",
         "veth-add veth3 br-veth3 --netns ns3 --addr 10.1.1.3/24 --gateway 10.1.1.1",
     );
-    assert_eq!(status, 1, "{stderr}");
-    assert_eq!(stderr, "veth-add: cannot add default route via 10.1.1.1: there is one via 10.9.0.1 already in netns ns3");
-    assert!(unchanged);
+    assert_eq!(refusal.status, 1, "{}", refusal.stderr);
+    assert_eq!(refusal.stderr, "veth-add: cannot add default route via 10.1.1.1: there is one via 10.9.0.1 already in netns ns3");
+    assert!(refusal.unchanged);
 }

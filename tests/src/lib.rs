@@ -116,8 +116,10 @@ pub fn sandbox(script: &str) -> Run {
     }
 }
 
-/// A shell function `dump_state` printing, as one JSON object, iproute2's
-/// view of every namespace: the sandbox's own and each named one.
+/// Shell functions printing the state of every namespace (the sandbox's
+/// own and each named one): `dump_state`, iproute2's view of links,
+/// addresses and routes as one JSON object, and `dump_sysctls`, sysctl(8)'s
+/// view of the `net.` keys, one `NS: key = value` a line.
 const DUMP_STATE: &str = r#"
 dump_one() {
     printf '{"links":%s,"addrs":%s,"routes":%s,"routes6":%s}' \
@@ -129,11 +131,18 @@ dump_state() {
     for ns in $(ip netns list | cut -d' ' -f1); do printf ',"%s":' "$ns"; dump_one "-n $ns"; done
     printf '}\n'
 }
+dump_sysctls() {
+    sysctl -a 2>/dev/null | grep '^net\.' | sed 's/^/: /'
+    for ns in $(ip netns list | cut -d' ' -f1); do
+        ip netns exec "$ns" sysctl -a 2>/dev/null | grep '^net\.' | sed "s/^/$ns: /"
+    done
+}
 "#;
 
 /// Keys whose values differ between two equal setups: indexes, random
-/// MACs, namespace ids, lifetimes, counters, bridge timers, and the
-/// operstate the kernel settles on asynchronously.
+/// MACs (and the bridge ids made from them), namespace ids, lifetimes,
+/// counters, bridge timers, and the operstate and bridge port state the
+/// kernel settles on asynchronously.
 const VOLATILE_KEYS: &[&str] = &[
     "ifindex",
     "link_index",
@@ -149,6 +158,14 @@ const VOLATILE_KEYS: &[&str] = &[
     "hello_timer",
     "tcn_timer",
     "topology_change_timer",
+    "hold_timer",
+    "message_age_timer",
+    "forward_delay_timer",
+    "bridge_id",
+    "root_id",
+    "designated_root",
+    "designated_bridge",
+    "state",
 ];
 
 /// Flag words ip derives from the operstate, which the kernel settles asynchronously.
@@ -202,4 +219,81 @@ pub fn journal_standing(journal: &str) -> Vec<Value> {
         }
     }
     standing
+}
+
+/// What a refused command did.
+#[derive(Debug)]
+pub struct Refusal {
+    /// Its exit status.
+    pub status: i32,
+    /// Its stderr.
+    pub stderr: String,
+    /// Whether links, addresses, routes, sysctls and the journal were all
+    /// left as they were.
+    pub unchanged: bool,
+}
+
+/// Runs `command` after `setup` in a sandbox, its stdin `/run/stdin` (empty
+/// unless the setup writes it); returns its status, its stderr, and whether
+/// it left the kernel's state and the journal alone.
+pub fn refusal(setup: &str, command: &str) -> Refusal {
+    let run = sandbox(&format!(
+        r#"
+        {setup}
+        [ -e /run/stdin ] || : > /run/stdin
+        section before
+        dump_state
+        dump_sysctls > /run/sysctls-before
+        cat /run/vethkit/journal > /run/journal-before 2>/dev/null || true
+        status=0; {command} >/dev/null 2>/run/err </run/stdin || status=$?
+        section status
+        echo $status
+        section stderr
+        cat /run/err
+        section after
+        dump_state
+        section sysctls
+        dump_sysctls | diff /run/sysctls-before - && echo unchanged || true
+        section journal
+        cat /run/vethkit/journal > /run/journal-after 2>/dev/null || true
+        cmp -s /run/journal-before /run/journal-after && echo unchanged || echo changed
+        "#
+    ))
+    .ok();
+    let unchanged = normalize(&run.json("before")) == normalize(&run.json("after"))
+        && run.section("sysctls") == "unchanged"
+        && run.section("journal") == "unchanged";
+    Refusal {
+        status: run.section("status").parse().expect("a status"),
+        stderr: run.section("stderr"),
+        unchanged,
+    }
+}
+
+/// Checks that each `(setup, command, status, words)` is refused with that
+/// exit status and a one-line `PROG: ...` error containing `words`, and
+/// changes nothing.
+pub fn assert_refused(program: &str, cases: &[(&str, &str, i32, &str)]) {
+    for (setup, command, status, words) in cases {
+        let refusal = refusal(setup, command);
+        let stderr = &refusal.stderr;
+        assert_eq!(refusal.status, *status, "{command}: {stderr}");
+        assert_eq!(
+            stderr.lines().count(),
+            1,
+            "{command}: one line expected:\n{stderr}"
+        );
+        assert!(
+            stderr.starts_with(&format!("{program}: ")),
+            "{command}: {stderr}"
+        );
+        assert!(
+            stderr.contains(words),
+            "{command}: {stderr:?} should mention {words:?}"
+        );
+        assert!(
+            refusal.unchanged,
+            "{command}: changed the state or the journal"
+        );
+    }
 }
