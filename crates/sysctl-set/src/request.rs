@@ -4,7 +4,7 @@
 use std::io::BufRead;
 
 use vethkit_core::error::io_words;
-use vethkit_core::sysctl::Key;
+use vethkit_core::sysctl::{self, Key};
 use vethkit_core::{Error, Result};
 
 /// A key and the value to give it.
@@ -105,7 +105,7 @@ fn without_repeats(assignments: Vec<Assignment>) -> Result<Vec<Assignment>> {
     for assignment in assignments {
         match kept.iter().find(|earlier| earlier.key == assignment.key) {
             None => kept.push(assignment),
-            Some(earlier) if earlier.value == assignment.value => {}
+            Some(earlier) if sysctl::same_value(&earlier.value, &assignment.value) => {}
             Some(earlier) => {
                 return Err(Error::usage(format!(
                     "{} is given twice, as {} and as {}",
