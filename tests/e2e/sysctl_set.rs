@@ -13,7 +13,7 @@ const MIRRORED: &[(&str, &str)] = &[
         "ip link add br.1 type bridge",
         "net.ipv4.conf.br/1.rp_filter=1 net.ipv4.conf.br/1.accept_local=1",
     ),
-    ("", "'net.ipv4.tcp_rmem=4096 65536 4194304' 'net.ipv4.ping_group_range=0 2147483647'"),
+    ("", "'net.ipv4.tcp_rmem=4096 65536 4194304' 'net.ipv4.ping_group_range=0 0'"),
     ("ip netns add ns1", "-n ns1 net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=1"),
 ];
 
@@ -282,9 +282,9 @@ fn bad_input_is_a_one_line_error_and_changes_nothing() {
             ),
             (
                 "",
-                "sysctl-set 'net.ipv4.ping_group_range=5 1'",
+                "sysctl-set net.ipv4.ip_forward=1 net.ipv4.tcp_fastopen_key=1-2-3-4",
                 1,
-                "cannot set net.ipv4.ping_group_range to 5 1: the kernel keeps",
+                "cannot set net.ipv4.tcp_fastopen_key to 1-2-3-4: the kernel keeps 00000001-00000002-00000003-00000004",
             ),
             (
                 "",
