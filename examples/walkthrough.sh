@@ -12,15 +12,13 @@ run_sh() { printf '$ %s\n' "$1"; sh -c "$1"; }
 say "1. A veth pair, both ends in this namespace"
 run veth-add veth1 veth2 --addr 10.1.1.1/24 --peer-addr 10.1.1.2/24
 run ip -br address show
-echo "# Pinging across one namespace needs accept_local and a relaxed rp_filter"
-echo "# (sysctl-set will do this with a backup; here by hand):"
-for key in all/rp_filter veth1/rp_filter veth2/rp_filter; do
-    run_sh "echo 0 > /proc/sys/net/ipv4/conf/$key"
-done
-for key in veth1/accept_local veth2/accept_local; do
-    run_sh "echo 1 > /proc/sys/net/ipv4/conf/$key"
-done
+echo "# Pinging across one namespace needs accept_local and a relaxed rp_filter."
+echo "# sysctl-set keeps the old values, so they can be put back:"
+run sysctl-set net.ipv4.conf.veth1.accept_local=1 net.ipv4.conf.veth2.accept_local=1 \
+    net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.veth1.rp_filter=0 net.ipv4.conf.veth2.rp_filter=0
 run ping -c 2 -I veth2 10.1.1.1
+run sysctl-set --restore
+run sysctl-set net.ipv4.conf.veth1.accept_local
 run ip link del veth1
 
 say "2. The ends in two namespaces"
@@ -30,5 +28,15 @@ run veth-add veth1 veth2 --netns ns1 --addr 10.1.1.1/24 --peer-netns ns2 --peer-
 run ip netns list
 run netns-exec ns1 ip -br address show
 run netns-exec ns2 ping -c 2 10.1.1.1
+
+say "3. A bridge joining two more namespaces"
+run br-attach br0 --addr 10.1.1.1/16
+echo "# veth-add prints the end it leaves here; br-attach reads it from stdin:"
+run_sh "veth-add veth3 br-veth3 --netns ns3 --addr 10.1.1.3/24 --gateway 10.1.1.1 | br-attach br0 -"
+run_sh "veth-add veth4 br-veth4 --netns ns4 --addr 10.1.1.4/24 --gateway 10.1.1.1 | br-attach br0 -"
+run bridge link show
+run netns-exec ns4 ping -c 2 10.1.1.3
+echo "# and the bridge's own address, the namespaces' gateway:"
+run netns-exec ns3 ping -c 2 10.1.1.1
 
 say "Done: everything above lived in the sandbox and is gone with it"
