@@ -2,7 +2,7 @@
 //! `bridge -j link`) and real traffic.
 
 use serde_json::Value;
-use vethkit_tests::{assert_refused, journal_standing, normalize, sandbox};
+use vethkit_tests::{assert_mirrored_by_ip, assert_refused, journal_standing, normalize, sandbox};
 
 /// Two veth pairs made by `ip`, one end of each left free for a bridge.
 const PORTS: &str = "ip link add br-veth3 type veth peer name veth3; \
@@ -32,21 +32,7 @@ const MIRRORED: &[(&str, &str)] = &[
 #[test]
 fn mirror_dry_run_lines_run_by_ip_leave_the_same_state() {
     for (setup, arguments) in MIRRORED {
-        let by_ip = sandbox(&format!(
-            "{setup}\nbr-attach --dry-run {arguments} > /run/plan\nsection plan\ncat /run/plan\nsh -e /run/plan\nsection state\ndump_state"
-        ))
-        .ok();
-        let by_vethkit = sandbox(&format!(
-            "{setup}\nbr-attach {arguments}\nsection state\ndump_state"
-        ))
-        .ok();
-        assert!(!by_ip.section("plan").is_empty(), "{arguments}: empty plan");
-        assert_eq!(
-            normalize(&by_vethkit.json("state")),
-            normalize(&by_ip.json("state")),
-            "{arguments}: br-attach and its --dry-run plan run by ip differ; plan:\n{}",
-            by_ip.section("plan")
-        );
+        assert_mirrored_by_ip("br-attach", setup, arguments);
     }
 }
 
@@ -271,7 +257,7 @@ fn bad_input_is_a_one_line_error_and_changes_nothing() {
                 &format!("{PORTS}; ip link add br1 type bridge; ip link set br-veth3 master br1"),
                 "br-attach br0 br-veth4 br-veth3",
                 1,
-                "cannot attach br-veth3 to br0: it is a port of br1 already",
+                "cannot attach br-veth3 to br0: it is a port of br1",
             ),
             (
                 &format!("{PORTS}; ip link add br1 type bridge; ip link set br-veth3 master br1"),
@@ -304,5 +290,28 @@ fn bad_input_is_a_one_line_error_and_changes_nothing() {
                 "stdin: line 2: ",
             ),
         ],
+    );
+}
+
+/// `-v` shows, as each step is applied, the very lines `--dry-run` prints.
+#[test]
+fn verbose_shows_each_step_as_its_dry_run_line() {
+    let run = sandbox(&format!(
+        r#"
+        {PORTS}
+        args="br0 br-veth3 br-veth4 --addr 10.1.1.1/16"
+        section plan
+        br-attach --dry-run $args
+        section verbose
+        br-attach -v $args 2>&1 | sed 's/^br-attach: //'
+        "#
+    ))
+    .ok();
+    assert_eq!(run.section("verbose"), run.section("plan"));
+    assert_eq!(
+        run.section("plan"),
+        "ip link add name br0 type bridge\nip address add 10.1.1.1/16 dev br0\nip link set dev br0 up\n\
+         ip link set dev br-veth3 master br0\nip link set dev br-veth3 up\n\
+         ip link set dev br-veth4 master br0\nip link set dev br-veth4 up"
     );
 }

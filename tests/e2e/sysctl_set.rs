@@ -1,6 +1,6 @@
 //! sysctl-set, checked with sysctl(8) and by reading `/proc/sys` directly.
 
-use vethkit_tests::{assert_refused, journal_standing, sandbox};
+use vethkit_tests::{assert_refused, journal_standing, mirror, sandbox};
 
 /// Setups and the argument sets the mirror test runs after them.
 const MIRRORED: &[(&str, &str)] = &[
@@ -23,30 +23,24 @@ const MIRRORED: &[(&str, &str)] = &[
 #[test]
 fn mirror_dry_run_lines_run_by_sysctl_leave_the_same_values() {
     for (setup, arguments) in MIRRORED {
-        let by_sysctl = sandbox(&format!(
-            "{setup}\nsysctl-set --dry-run {arguments} > /run/plan\nsection plan\ncat /run/plan\nsh -e /run/plan >/dev/null\nsection sysctls\ndump_sysctls"
-        ))
-        .ok();
-        let by_vethkit = sandbox(&format!(
-            "{setup}\nsysctl-set {arguments}\nsection sysctls\ndump_sysctls"
-        ))
-        .ok();
-        let plan = by_sysctl.section("plan");
+        let mirror = mirror("sysctl-set", setup, arguments, "dump_sysctls");
         assert_eq!(
-            plan.lines().count(),
+            mirror.plan.lines().count(),
             arguments.matches('=').count(),
-            "{arguments}: one line a changed key:\n{plan}"
+            "{arguments}: one line a changed key:\n{}",
+            mirror.plan
         );
-        let (expected, actual) = (by_sysctl.section("sysctls"), by_vethkit.section("sysctls"));
-        assert!(expected.lines().count() > 100, "{expected}");
-        let differing: Vec<_> = expected
+        assert!(mirror.by_plan.lines().count() > 100, "{}", mirror.by_plan);
+        let differing: Vec<_> = mirror
+            .by_plan
             .lines()
-            .zip(actual.lines())
+            .zip(mirror.by_command.lines())
             .filter(|(a, b)| a != b)
             .collect();
         assert!(
-            expected == actual,
-            "{arguments}: sysctl-set and its plan differ: {differing:?}\nplan:\n{plan}"
+            mirror.by_plan == mirror.by_command,
+            "{arguments}: sysctl-set and its plan differ: {differing:?}\nplan:\n{}",
+            mirror.plan
         );
     }
 }

@@ -1,7 +1,9 @@
 //! veth-add, checked with iproute2's JSON output and real traffic.
 
 use serde_json::Value;
-use vethkit_tests::{assert_refused, journal_standing, normalize, refusal, sandbox};
+use vethkit_tests::{
+    assert_mirrored_by_ip, assert_refused, journal_standing, normalize, refusal, sandbox,
+};
 
 /// The argument sets the mirror test runs, covering each option that
 /// changes kernel state.
@@ -20,21 +22,7 @@ const MIRRORED: &[&str] = &[
 #[test]
 fn mirror_dry_run_lines_run_by_ip_leave_the_same_state() {
     for arguments in MIRRORED {
-        let by_ip = sandbox(&format!(
-            "veth-add --dry-run {arguments} > /run/plan\nsection plan\ncat /run/plan\nsh -e /run/plan\nsection state\ndump_state"
-        ))
-        .ok();
-        let by_vethkit = sandbox(&format!(
-            "veth-add {arguments} >/dev/null\nsection state\ndump_state"
-        ))
-        .ok();
-        assert!(!by_ip.section("plan").is_empty(), "{arguments}: empty plan");
-        assert_eq!(
-            normalize(&by_vethkit.json("state")),
-            normalize(&by_ip.json("state")),
-            "{arguments}: veth-add and its --dry-run plan run by ip differ; plan:\n{}",
-            by_ip.section("plan")
-        );
+        assert_mirrored_by_ip("veth-add", "", arguments);
     }
 }
 

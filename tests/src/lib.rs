@@ -298,3 +298,49 @@ pub fn assert_refused(program: &str, cases: &[(&str, &str, i32, &str)]) {
         );
     }
 }
+
+/// The two sides of a mirror test (DESIGN.md §5).
+#[derive(Debug)]
+pub struct Mirror {
+    /// What `--dry-run` printed.
+    pub plan: String,
+    /// The state `dump` showed after the plan was run by `sh`.
+    pub by_plan: String,
+    /// The state `dump` showed after the command itself ran.
+    pub by_command: String,
+}
+
+/// Runs, after `setup`, `COMMAND --dry-run ARGUMENTS` and then its output
+/// with `sh -e` in one sandbox, and `COMMAND ARGUMENTS` in another; `dump`
+/// (a shell command, like `dump_state`) shows each sandbox's state after.
+pub fn mirror(command: &str, setup: &str, arguments: &str, dump: &str) -> Mirror {
+    let by_plan = sandbox(&format!(
+        "{setup}\n{command} --dry-run {arguments} > /run/plan\nsection plan\ncat /run/plan\nsh -e /run/plan >/dev/null\nsection state\n{dump}"
+    ))
+    .ok();
+    let by_command = sandbox(&format!(
+        "{setup}\n{command} {arguments} >/dev/null\nsection state\n{dump}"
+    ))
+    .ok();
+    Mirror {
+        plan: by_plan.section("plan"),
+        by_plan: by_plan.section("state"),
+        by_command: by_command.section("state"),
+    }
+}
+
+/// A mirror test's check on iproute2's view: `COMMAND ARGUMENTS` and its
+/// plan run by `ip` leave the same links, addresses and routes everywhere.
+pub fn assert_mirrored_by_ip(command: &str, setup: &str, arguments: &str) {
+    let mirror = mirror(command, setup, arguments, "dump_state");
+    assert!(!mirror.plan.is_empty(), "{arguments}: empty plan");
+    let state = |text: &str| {
+        normalize(&serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}")))
+    };
+    assert_eq!(
+        state(&mirror.by_command),
+        state(&mirror.by_plan),
+        "{command} {arguments}: the command and its --dry-run plan run by ip differ; plan:\n{}",
+        mirror.plan
+    );
+}

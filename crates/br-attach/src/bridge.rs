@@ -131,23 +131,13 @@ impl Bridge {
         if *port == self.name {
             return Err(cannot("a bridge cannot be its own port".into()));
         }
-        let Some(link) = lookup::link(context, &self.netns, port)? else {
-            return Err(cannot(self.no_interface(port)));
-        };
-        match link.master {
-            Some(master) if bridge.is_some_and(|b| b.index == master) => {}
-            Some(master) => {
-                let other = lookup::link_name(context, &self.netns, master)?;
-                return Err(cannot(format!(
-                    "it is a port of {other} already{}",
-                    in_netns(self.netns.as_ref())
-                )));
-            }
-            None => plan.push(Step::LinkMaster {
+        let (link, attached) = self.existing_port(context, port, bridge, cannot)?;
+        if !attached {
+            plan.push(Step::LinkMaster {
                 netns: self.netns.clone(),
                 dev: port.clone(),
                 master: self.name.clone(),
-            }),
+            });
         }
         if self.up && !link.up {
             plan.push(self.link_up(port));
@@ -166,19 +156,33 @@ impl Bridge {
     ) -> Result<()> {
         let cannot =
             |why: String| Error::failed(format!("cannot detach {port} from {}: {why}", self.name));
+        let (_, attached) = self.existing_port(context, port, bridge, cannot)?;
+        if attached {
+            plan.push(Step::LinkNoMaster {
+                netns: self.netns.clone(),
+                dev: port.clone(),
+                master: self.name.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Looks up `port`, which must exist and be free or a port of this
+    /// bridge (`bridge`, when it exists); returns it and whether it is this
+    /// bridge's port. `cannot` words the errors.
+    fn existing_port(
+        &self,
+        context: &mut Context,
+        port: &IfName,
+        bridge: Option<&Link>,
+        cannot: impl Fn(String) -> Error,
+    ) -> Result<(Link, bool)> {
         let Some(link) = lookup::link(context, &self.netns, port)? else {
             return Err(cannot(self.no_interface(port)));
         };
         match link.master {
-            None => Ok(()),
-            Some(master) if bridge.is_some_and(|b| b.index == master) => {
-                plan.push(Step::LinkNoMaster {
-                    netns: self.netns.clone(),
-                    dev: port.clone(),
-                    master: self.name.clone(),
-                });
-                Ok(())
-            }
+            None => Ok((link, false)),
+            Some(master) if bridge.is_some_and(|b| b.index == master) => Ok((link, true)),
             Some(master) => {
                 let other = lookup::link_name(context, &self.netns, master)?;
                 Err(cannot(format!(
