@@ -7,6 +7,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use crate::error::{Error, Result};
 use crate::name::NsName;
 use crate::netns::{self, Entered};
+use crate::nft::NetfilterSocket;
 use crate::rtnl::RouteSocket;
 
 /// Where a step acts: `None` is the namespace the command runs in (the
@@ -35,6 +36,7 @@ const MAX_OPEN_NAMESPACES: usize = 256;
 pub struct Context {
     home: Handle,
     named: HashMap<NsName, Handle>,
+    netfilter: Option<NetfilterSocket>,
 }
 
 fn open_socket() -> Result<RouteSocket> {
@@ -55,6 +57,7 @@ impl Context {
                 socket: open_socket()?,
             },
             named: HashMap::new(),
+            netfilter: None,
         })
     }
 
@@ -88,6 +91,20 @@ impl Context {
     /// The socket inside `netns`, opened on first use.
     pub fn socket(&mut self, netns: Option<&NsName>) -> Result<&mut RouteSocket> {
         Ok(&mut self.handle(netns)?.socket)
+    }
+
+    /// The nfnetlink socket in the caller's namespace, opened on first use.
+    pub fn netfilter(&mut self) -> Result<&mut NetfilterSocket> {
+        if self.netfilter.is_none() {
+            let socket = crate::nft::open().map_err(|error| {
+                Error::failed(format!(
+                    "cannot open a netfilter socket: {}",
+                    crate::error::io_words(&error)
+                ))
+            })?;
+            self.netfilter = Some(socket);
+        }
+        Ok(self.netfilter.as_mut().expect("socket was just opened"))
     }
 
     /// A handle on `netns` itself, for `IFLA_NET_NS_FD`.

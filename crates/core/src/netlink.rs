@@ -117,7 +117,68 @@ impl NetlinkSocket {
         Ok(replies)
     }
 
-    fn send<M>(&mut self, message: M, flags: u16) -> Result<u32, KernelError>
+    /// Sends `messages` (each with its flags) between `begin` and `end` in
+    /// one write, as an nfnetlink batch the kernel applies whole or not at
+    /// all, every message asking for an ack. The kernel answers the batch
+    /// before the write returns; the first error, in message order, is
+    /// returned.
+    pub fn transaction<M>(
+        &mut self,
+        begin: M,
+        messages: Vec<(M, u16)>,
+        end: M,
+    ) -> Result<(), KernelError>
+    where
+        M: NetlinkSerializable + NetlinkDeserializable,
+    {
+        let first = self.sequence.wrapping_add(1);
+        let mut bytes = Vec::new();
+        self.append(&mut bytes, begin, 0);
+        let count = messages.len();
+        for (message, flags) in messages {
+            self.append(&mut bytes, message, flags | NLM_F_ACK);
+        }
+        self.append(&mut bytes, end, 0);
+        self.socket.send(&bytes, 0).map_err(KernelError::from_io)?;
+        let mut errors = Vec::new();
+        let mut acked = 0;
+        loop {
+            self.buffer.clear();
+            self.buffer.reserve(RECEIVE_BUFFER);
+            let length = match self.socket.recv(&mut self.buffer, libc::MSG_DONTWAIT) {
+                Ok(length) => length,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => break,
+                Err(error) => return Err(KernelError::from_io(error)),
+            };
+            let mut offset = 0;
+            while offset < length {
+                let packet = NetlinkBuffer::new_checked(&self.buffer[offset..length])
+                    .map_err(|_| KernelError::protocol("malformed netlink message"))?;
+                offset += (packet.length() as usize + 3) & !3;
+                let position = packet.sequence_number().wrapping_sub(first);
+                if packet.message_type() != NLMSG_ERROR || position > count as u32 + 1 {
+                    continue;
+                }
+                match ack_result(packet.flags(), packet.payload()) {
+                    Ok(()) => acked += 1,
+                    Err(error) => errors.push((position, error)),
+                }
+            }
+        }
+        if let Some((_, error)) = errors.into_iter().min_by_key(|(position, _)| *position) {
+            return Err(error);
+        }
+        if acked < count {
+            return Err(KernelError::protocol(
+                "the kernel did not answer every message of the batch",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Appends `message` to `bytes` with the next sequence number.
+    fn append<M>(&mut self, bytes: &mut Vec<u8>, message: M, flags: u16)
     where
         M: NetlinkSerializable,
     {
@@ -127,8 +188,17 @@ impl NetlinkSocket {
         header.sequence_number = self.sequence;
         let mut packet = NetlinkMessage::new(header, NetlinkPayload::InnerMessage(message));
         packet.finalize();
-        let mut bytes = vec![0; packet.buffer_len()];
-        packet.serialize(&mut bytes);
+        let start = bytes.len();
+        bytes.resize(start + packet.buffer_len(), 0);
+        packet.serialize(&mut bytes[start..]);
+    }
+
+    fn send<M>(&mut self, message: M, flags: u16) -> Result<u32, KernelError>
+    where
+        M: NetlinkSerializable,
+    {
+        let mut bytes = Vec::new();
+        self.append(&mut bytes, message, flags);
         self.socket.send(&bytes, 0).map_err(KernelError::from_io)?;
         Ok(self.sequence)
     }

@@ -249,6 +249,12 @@ impl Step {
             Step::LinkNoMaster { netns, dev, master } => {
                 set_master(context, netns, dev, master, false)
             }
+            Step::Nft { ops } => {
+                let socket = context.netfilter()?;
+                crate::nft::apply(socket, ops).map_err(|error| {
+                    Error::failed(format!("nf_tables refused the change: {error}"))
+                })
+            }
             Step::SysctlSet {
                 netns,
                 key,

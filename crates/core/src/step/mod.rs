@@ -20,6 +20,7 @@ pub use print::shell_word;
 use crate::context::Netns;
 use crate::mac::Mac;
 use crate::name::{IfName, NsName};
+use crate::nft::Op as NftOp;
 use crate::sysctl::Key;
 
 /// One change to the kernel's state.
@@ -152,6 +153,12 @@ pub enum Step {
         /// The bridge it must still be a port of.
         master: IfName,
     },
+    /// nf_tables operations in the caller's namespace, as one transaction
+    /// (`nft -f` lines).
+    Nft {
+        /// The operations, in order.
+        ops: Vec<NftOp>,
+    },
     /// `[ip netns exec NS] sysctl -w KEY=VALUE`, the key holding `was` before.
     SysctlSet {
         /// Whose sysctl.
@@ -222,6 +229,24 @@ impl Step {
                 key,
                 value: was,
             }),
+            Step::Nft { ops } => {
+                let undo: Vec<NftOp> = ops
+                    .iter()
+                    .rev()
+                    .filter_map(|op| match op {
+                        NftOp::AddTable { table } => Some(NftOp::DeleteTable {
+                            table: table.clone(),
+                        }),
+                        NftOp::AddRule { chain, rule, .. } => Some(NftOp::DeleteRule {
+                            chain: chain.clone(),
+                            comment: rule.comment.clone(),
+                            handle: None,
+                        }),
+                        _ => None,
+                    })
+                    .collect();
+                (!undo.is_empty()).then_some(Step::Nft { ops: undo })
+            }
             Step::SysctlRestore { .. }
             | Step::LinkMtu { .. }
             | Step::NetnsDel { .. }

@@ -108,6 +108,10 @@ impl fmt::Display for Step {
             Step::LinkNoMaster { netns, dev, .. } => {
                 write!(f, "{} link set dev {} nomaster", ip(netns), q(dev))
             }
+            Step::Nft { ops } => {
+                let lines: Vec<String> = ops.iter().map(ToString::to_string).collect();
+                f.write_str(&lines.join("\n"))
+            }
             Step::SysctlSet {
                 netns, key, value, ..
             }

@@ -1,0 +1,95 @@
+//! The command line of nat-masq.
+
+use clap::Parser;
+use ipnet::{IpNet, Ipv4Net};
+use vethkit_core::name::IfName;
+
+/// Accept forwarding on a bridge and masquerade its subnets, in nf_tables.
+///
+/// Replaces `iptables -A FORWARD -i BRIDGE -o BRIDGE -j ACCEPT` and, for each
+/// SUBNET, `iptables -t nat -A POSTROUTING -s SUBNET ! -o BRIDGE -j
+/// MASQUERADE` with the forward accepts it needs, plus
+/// `net.ipv4.ip_forward=1` (recorded; reset restores it). The rules live in
+/// table `ip vethkit`; where iptables-nft's `ip filter FORWARD` chain exists
+/// (a host with Docker, say), the forward accepts go there too, so its DROP
+/// policy does not stop them. Spoken over netlink: no nft or iptables needed.
+#[derive(Debug, Parser)]
+#[command(
+    name = "nat-masq",
+    version,
+    override_usage = "nat-masq [--dry-run] [--verbose] BRIDGE [SUBNET...]\n       nat-masq --delete BRIDGE [SUBNET...]\n       nat-masq --list [--json]",
+    after_help = "Examples:\n  nat-masq br0                  # forward between br0's ports\n  nat-masq br0 10.1.1.0/24      # and masquerade 10.1.1.0/24 out of any other interface\n  nat-masq --dry-run br0 10.1.1.0/24 | nft -f -\n  nat-masq --delete br0\n\nSubnets are IPv4, given as their network (10.1.1.0/24, not 10.1.1.1/24).\nExit status: 0 done (or nothing to do), 1 failed (nothing changed), 2 bad usage.\nChanges are recorded in $VETHKIT_STATE_DIR/journal (default /run/vethkit)."
+)]
+pub struct Cli {
+    /// The bridge whose traffic is forwarded
+    #[arg(value_name = "BRIDGE", required_unless_present = "list")]
+    pub bridge: Option<IfName>,
+
+    /// IPv4 subnets behind the bridge to masquerade
+    #[arg(value_name = "SUBNET", value_parser = parse_subnet)]
+    pub subnets: Vec<Ipv4Net>,
+
+    /// Remove vethkit's rules for BRIDGE (only those of SUBNETs, when given)
+    #[arg(long, conflicts_with = "list")]
+    pub delete: bool,
+
+    /// Show vethkit's rules
+    #[arg(long)]
+    pub list: bool,
+
+    /// With --list: one JSON array of rules
+    #[arg(short, long, requires = "list")]
+    pub json: bool,
+
+    /// Print the equivalent nft lines (for nft -f) and change nothing
+    #[arg(long, conflicts_with = "list")]
+    pub dry_run: bool,
+
+    /// Print each change on stderr as it is made
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// An IPv4 subnet given as its network address.
+fn parse_subnet(text: &str) -> Result<Ipv4Net, String> {
+    let net: IpNet = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a subnet (like 10.1.1.0/24)"))?;
+    let IpNet::V4(net) = net else {
+        return Err(format!(
+            "{text}: IPv6 subnets are not supported (vethkit masquerades IPv4 only)"
+        ));
+    };
+    if net.network() != net.addr() {
+        return Err(format!(
+            "{text} has host bits set: give the network, {}",
+            net.trunc()
+        ));
+    }
+    Ok(net)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn subnets_are_ipv4_networks() {
+        assert_eq!(
+            parse_subnet("10.1.1.0/24").unwrap().to_string(),
+            "10.1.1.0/24"
+        );
+        assert!(parse_subnet("10.1.1.1/24")
+            .unwrap_err()
+            .contains("give the network, 10.1.1.0/24"));
+        assert!(parse_subnet("2001:db8::/64").unwrap_err().contains("IPv6"));
+        assert!(parse_subnet("10.1.1.0/33").is_err());
+        assert!(parse_subnet("banana").is_err());
+    }
+}

@@ -1,0 +1,263 @@
+//! nat-masq: the walk-through's firewall steps in nf_tables, over netlink:
+//! accept forwarding on a bridge, masquerade its subnets, list and delete
+//! what vethkit made.
+
+pub mod cli;
+pub mod rules;
+
+use std::collections::HashSet;
+
+use ipnet::Ipv4Net;
+use vethkit_core::cli::print_line;
+use vethkit_core::context::Context;
+use vethkit_core::lookup;
+use vethkit_core::name::IfName;
+use vethkit_core::nft::{self, ChainRef, ListedRule, Op, Rule, COMMENT_PREFIX, TABLE};
+use vethkit_core::plan::{Executor, Mode, Plan};
+use vethkit_core::step::Step;
+use vethkit_core::sysctl::{self, Key};
+use vethkit_core::{Error, Result};
+
+pub use cli::Cli;
+
+/// Where the kernel lists the legacy (x_tables) iptables tables in use.
+const LEGACY_TABLES: &str = "/proc/net/ip_tables_names";
+
+/// Runs nat-masq with the process's arguments.
+pub fn run() -> Result<()> {
+    let cli: Cli = vethkit_core::cli::parse()?;
+    let mode = Mode {
+        dry_run: cli.dry_run,
+        verbose: cli.verbose,
+    };
+    let mut executor = Executor::new("nat-masq", mode)?;
+    if cli.list {
+        return list(&mut executor.context, cli.json);
+    }
+    let bridge = cli.bridge.expect("clap requires BRIDGE without --list");
+    let plan = if cli.delete {
+        plan_delete(&mut executor.context, &bridge, &cli.subnets)?
+    } else {
+        plan_create(&mut executor.context, &bridge, &cli.subnets)?
+    };
+    if mode.dry_run {
+        print_for_nft(&plan);
+        return Ok(());
+    }
+    executor.run(&plan)
+}
+
+/// Prints a plan as an `nft -f` script; other steps (the sysctl) become
+/// comments, for the reader to run.
+fn print_for_nft(plan: &Plan) {
+    for step in &plan.steps {
+        match step {
+            Step::Nft { .. } => print_line(&step.to_string()),
+            other => print_line(&format!("# {other}")),
+        }
+    }
+}
+
+/// The rules of `chain`, errors in words.
+fn listed(context: &mut Context, chain: &ChainRef) -> Result<Vec<ListedRule>> {
+    nft::rules(context.netfilter()?, chain)
+        .map_err(|error| Error::failed(format!("cannot list the rules of {chain}: {error}")))
+}
+
+fn chain_exists(context: &mut Context, chain: &ChainRef) -> Result<bool> {
+    nft::chain_exists(context.netfilter()?, chain)
+        .map_err(|error| Error::failed(format!("cannot look up {chain}: {error}")))
+}
+
+/// Legacy iptables keeps its own FORWARD chain outside nf_tables, where
+/// nothing vethkit adds can get past its DROP policy: refuse rather than
+/// succeed while traffic stays blocked.
+fn refuse_legacy_iptables() -> Result<()> {
+    let tables = std::fs::read_to_string(LEGACY_TABLES).unwrap_or_default();
+    let tables: Vec<&str> = tables.split_whitespace().collect();
+    if tables.is_empty() {
+        return Ok(());
+    }
+    Err(Error::failed(format!(
+        "legacy iptables (x_tables) is in use here (tables {} in {LEGACY_TABLES}): its FORWARD chain is outside nf_tables, where vethkit's accepts cannot reach; add the rules with iptables-legacy, or move the host to iptables-nft",
+        tables.join(", ")
+    )))
+}
+
+/// The steps that make the rules for `bridge` and `subnets` exist once:
+/// one atomic batch, then `net.ipv4.ip_forward=1` when there are subnets.
+fn plan_create(context: &mut Context, bridge: &IfName, subnets: &[Ipv4Net]) -> Result<Plan> {
+    refuse_legacy_iptables()?;
+    if lookup::link(context, &None, bridge)?.is_none() {
+        return Err(Error::failed(format!(
+            "no interface named {bridge} (create it with br-attach {bridge})"
+        )));
+    }
+    let mut ops = Vec::new();
+    let table_exists = nft::table_exists(context.netfilter()?, TABLE)
+        .map_err(|error| Error::failed(format!("cannot look up table ip {TABLE}: {error}")))?;
+    if !table_exists {
+        ops.push(Op::AddTable {
+            table: TABLE.to_string(),
+        });
+    }
+    let mut wanted = vec![(
+        rules::forward(),
+        rules::forward_rules(bridge, subnets),
+        false,
+    )];
+    if !subnets.is_empty() {
+        wanted.push((
+            rules::postrouting(),
+            rules::masquerade_rules(bridge, subnets),
+            false,
+        ));
+    }
+    for (chain, base) in rules::base_chains() {
+        let needed = wanted
+            .iter()
+            .any(|(wanted_chain, ..)| *wanted_chain == chain);
+        if needed && !(table_exists && chain_exists(context, &chain)?) {
+            ops.push(Op::AddChain { chain, base });
+        }
+    }
+    if chain_exists(context, &rules::iptables_forward())? {
+        wanted.push((
+            rules::iptables_forward(),
+            rules::forward_rules(bridge, subnets),
+            true,
+        ));
+    }
+    for (chain, rules, insert) in wanted {
+        let present: HashSet<String> = listed(context, &chain)?
+            .into_iter()
+            .filter_map(|rule| rule.comment)
+            .collect();
+        let missing: Vec<Rule> = rules
+            .into_iter()
+            .filter(|rule| !present.contains(&rule.comment))
+            .collect();
+        // Inserting at the top one by one reverses the order: insert the last first.
+        let ordered: Vec<Rule> = if insert {
+            missing.into_iter().rev().collect()
+        } else {
+            missing
+        };
+        ops.extend(ordered.into_iter().map(|rule| Op::AddRule {
+            chain: chain.clone(),
+            rule,
+            insert,
+        }));
+    }
+    let mut plan = Plan::default();
+    if !ops.is_empty() {
+        plan.push(Step::Nft { ops });
+    }
+    if !subnets.is_empty() {
+        plan.steps.extend(ip_forward_on(context)?);
+    }
+    Ok(plan)
+}
+
+/// `net.ipv4.ip_forward=1`, unless it is on already.
+fn ip_forward_on(context: &mut Context) -> Result<Option<Step>> {
+    let key: Key = "net.ipv4.ip_forward".parse().expect("a valid key");
+    let was = context
+        .inside(None, || sysctl::read(&key))?
+        .map_err(|problem| Error::failed(problem.describe(&key, None)))?;
+    Ok((!sysctl::same_value(&was, "1")).then(|| Step::SysctlSet {
+        netns: None,
+        key,
+        value: "1".to_string(),
+        was,
+    }))
+}
+
+/// The chains vethkit's rules can be in.
+fn all_chains() -> [ChainRef; 3] {
+    [
+        rules::forward(),
+        rules::postrouting(),
+        rules::iptables_forward(),
+    ]
+}
+
+/// The steps that remove vethkit's rules for `bridge` (those of `subnets`
+/// only, when given), and vethkit's table once nothing is left in it.
+fn plan_delete(context: &mut Context, bridge: &IfName, subnets: &[Ipv4Net]) -> Result<Plan> {
+    let belongs = |comment: &str| {
+        if subnets.is_empty() {
+            rules::belongs(comment, bridge, None)
+        } else {
+            subnets
+                .iter()
+                .any(|subnet| rules::belongs(comment, bridge, Some(subnet)))
+        }
+    };
+    let mut ops = Vec::new();
+    let mut left_in_table = 0;
+    for chain in all_chains() {
+        for rule in listed(context, &chain)? {
+            let Some(comment) = rule.comment else {
+                left_in_table += usize::from(chain.table == TABLE);
+                continue;
+            };
+            if belongs(&comment) {
+                ops.push(Op::DeleteRule {
+                    chain: chain.clone(),
+                    comment,
+                    handle: Some(rule.handle),
+                });
+            } else if chain.table == TABLE {
+                left_in_table += 1;
+            }
+        }
+    }
+    let table_exists = nft::table_exists(context.netfilter()?, TABLE)
+        .map_err(|error| Error::failed(format!("cannot look up table ip {TABLE}: {error}")))?;
+    if table_exists && left_in_table == 0 {
+        ops.retain(|op| !matches!(op, Op::DeleteRule { chain, .. } if chain.table == TABLE));
+        ops.push(Op::DeleteTable {
+            table: TABLE.to_string(),
+        });
+    }
+    let mut plan = Plan::default();
+    if !ops.is_empty() {
+        plan.push(Step::Nft { ops });
+    }
+    Ok(plan)
+}
+
+/// Prints vethkit's rules: `ip TABLE CHAIN handle N: COMMENT`, or JSON.
+fn list(context: &mut Context, json: bool) -> Result<()> {
+    let mut found = Vec::new();
+    for chain in all_chains() {
+        for rule in listed(context, &chain)? {
+            if let Some(comment) = rule.comment {
+                if comment.starts_with(COMMENT_PREFIX) {
+                    found.push((chain.clone(), rule.handle, comment));
+                }
+            }
+        }
+    }
+    if json {
+        let rules: Vec<serde_json::Value> = found
+            .iter()
+            .map(|(chain, handle, comment)| {
+                serde_json::json!({
+                    "family": "ip",
+                    "table": chain.table,
+                    "chain": chain.chain,
+                    "handle": handle,
+                    "comment": comment,
+                })
+            })
+            .collect();
+        print_line(&serde_json::Value::Array(rules).to_string());
+    } else {
+        for (chain, handle, comment) in found {
+            print_line(&format!("{chain} handle {handle}: {comment}"));
+        }
+    }
+    Ok(())
+}
