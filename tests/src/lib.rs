@@ -228,8 +228,8 @@ pub struct Refusal {
     pub status: i32,
     /// Its stderr.
     pub stderr: String,
-    /// Whether links, addresses, routes, sysctls and the journal's standing
-    /// entries were all left as they were.
+    /// Whether links, addresses, routes, sysctls, the nf_tables ruleset
+    /// and the journal's standing entries were all left as they were.
     pub unchanged: bool,
 }
 
@@ -244,6 +244,7 @@ pub fn refusal(setup: &str, command: &str) -> Refusal {
         section before
         dump_state
         dump_sysctls > /run/sysctls-before
+        nft -j list ruleset > /run/nft-before
         section journal-before
         cat /run/vethkit/journal 2>/dev/null || true
         status=0; {command} >/dev/null 2>/run/err </run/stdin || status=$?
@@ -255,6 +256,8 @@ pub fn refusal(setup: &str, command: &str) -> Refusal {
         dump_state
         section sysctls
         dump_sysctls | diff /run/sysctls-before - && echo unchanged || true
+        section nft
+        nft -j list ruleset | cmp -s /run/nft-before - && echo unchanged || echo changed
         section journal-after
         cat /run/vethkit/journal 2>/dev/null || true
         "#
@@ -262,6 +265,7 @@ pub fn refusal(setup: &str, command: &str) -> Refusal {
     .ok();
     let unchanged = normalize(&run.json("before")) == normalize(&run.json("after"))
         && run.section("sysctls") == "unchanged"
+        && run.section("nft") == "unchanged"
         && journal_standing(&run.section("journal-before"))
             == journal_standing(&run.section("journal-after"));
     Refusal {

@@ -433,14 +433,15 @@ fn interface(key: MetaKey, name: &IfName, equal: bool, iptables_style: bool) -> 
 }
 
 /// The IPv4 address at `offset` in the network header within `net`, as nft
-/// and iptables-nft both encode it: load the prefix's whole bytes, mask the
-/// last one when the prefix is not a multiple of 8, compare.
+/// and iptables-nft both encode it: a prefix of whole bytes loads and
+/// compares just those; any other loads all four, masks, and compares.
 fn address(offset: u32, net: &Ipv4Net) -> Vec<Expressions> {
     let prefix = u32::from(net.prefix_len());
     if prefix == 0 {
         return Vec::new();
     }
-    let length = prefix.div_ceil(8);
+    let whole_bytes = prefix % 8 == 0;
+    let length = if whole_bytes { prefix / 8 } else { 4 };
     let network = net.network().octets()[..length as usize].to_vec();
     let mut expressions = vec![Expressions::Payload(vec![
         Payload::DestinationRegister(Register::Reg1),
@@ -448,14 +449,13 @@ fn address(offset: u32, net: &Ipv4Net) -> Vec<Expressions> {
         Payload::Offset(offset),
         Payload::Len(length),
     ])];
-    if prefix % 8 != 0 {
-        let mask = net.netmask().octets()[..length as usize].to_vec();
+    if !whole_bytes {
         expressions.push(Expressions::Bitwise(vec![
             Bitwise::SourceRegister(Register::Reg1),
             Bitwise::DestinationRegister(Register::Reg1),
             Bitwise::Length(length),
-            Bitwise::Mask(DataAttribute::Value(mask)),
-            Bitwise::Xor(DataAttribute::Value(vec![0; length as usize])),
+            Bitwise::Mask(DataAttribute::Value(net.netmask().octets().to_vec())),
+            Bitwise::Xor(DataAttribute::Value(vec![0; 4])),
         ]));
     }
     expressions.push(Expressions::Cmp(vec![

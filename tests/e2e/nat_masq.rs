@@ -1,0 +1,305 @@
+//! nat-masq, checked with `nft -j list ruleset`, `iptables -S` and real
+//! traffic: ping across the bridge, TCP to a fake outside.
+
+use serde_json::Value;
+use vethkit_tests::{assert_refused, journal_standing, sandbox};
+
+/// The walk-through's bridge section: br0 (10.1.1.1/16) joining ns3 and ns4.
+const BRIDGE: &str = r#"
+br-attach br0 --addr 10.1.1.1/16
+veth-add veth3 br-veth3 --netns ns3 --addr 10.1.1.3/24 --gateway 10.1.1.1 | br-attach br0 -
+veth-add veth4 br-veth4 --netns ns4 --addr 10.1.1.4/24 --gateway 10.1.1.1 | br-attach br0 -
+"#;
+
+/// A fake outside: namespace `outside` holding 203.0.113.1 (TEST-NET-3),
+/// reached through the uplink veth (203.0.113.2), the sandbox's default
+/// route; it has no route back to 10.1.1.0/24. A TCP server listens there
+/// once, writing what it sees to /run/server.
+const OUTSIDE: &str = r#"
+ip netns add outside
+ip link add uplink type veth peer name wan netns outside
+ip addr add 203.0.113.2/24 dev uplink
+ip link set uplink up
+ip -n outside addr add 203.0.113.1/24 dev wan
+ip -n outside link set wan up
+ip -n outside link set lo up
+ip route add default via 203.0.113.1
+netns-exec outside vethkit-test-tcp listen 203.0.113.1:8080 > /run/server 2>&1 &
+for i in $(seq 50); do grep -q listening /run/server && break; sleep 0.1; done
+"#;
+
+/// Docker leaves the iptables FORWARD policy at DROP.
+const DOCKER_STYLE_DROP: &str = "iptables -P FORWARD DROP";
+
+/// Section 3 under a DROP policy: bridged traffic passes iptables FORWARD
+/// (br_netfilter), so ns4 cannot reach ns3 until nat-masq puts accepts
+/// in iptables' chain too.
+#[test]
+fn forwarding_on_the_bridge_gets_past_a_drop_policy() {
+    let run = sandbox(&format!(
+        r#"
+        {DOCKER_STYLE_DROP}
+        {BRIDGE}
+        section before
+        netns-exec ns4 ping -c 1 -W 1 10.1.1.3 >/dev/null 2>&1 && echo reached || echo blocked
+        nat-masq br0
+        section after
+        netns-exec ns4 ping -c 1 -W 2 10.1.1.3 >/dev/null && echo reached
+        section iptables
+        iptables -S FORWARD
+        "#
+    ))
+    .ok();
+    assert_eq!(run.section("before"), "blocked");
+    assert_eq!(run.section("after"), "reached");
+    assert_eq!(
+        run.section("iptables"),
+        "-P FORWARD DROP\n-A FORWARD -i br0 -o br0 -m comment --comment \"vethkit: br0\" -j ACCEPT"
+    );
+}
+
+/// The NAT section: ns3 reaches a TCP server outside only after
+/// `nat-masq br0 10.1.1.0/24`, and the server sees the uplink's address.
+fn nat_reaches_the_outside_masqueraded(setup: &str) {
+    let run = sandbox(&format!(
+        r#"
+        {setup}
+        {BRIDGE}
+        {OUTSIDE}
+        section before
+        netns-exec ns3 vethkit-test-tcp connect 203.0.113.1:8080 2>/dev/null || echo unreachable
+        nat-masq br0 10.1.1.0/24
+        section after
+        netns-exec ns3 vethkit-test-tcp connect 203.0.113.1:8080
+        wait
+        section server
+        cat /run/server
+        section forward
+        cat /proc/sys/net/ipv4/ip_forward
+        "#
+    ))
+    .ok();
+    assert_eq!(run.section("before"), "unreachable");
+    assert_eq!(run.section("after"), "hello");
+    assert_eq!(
+        run.section("server"),
+        "listening\n203.0.113.2",
+        "the server sees the masqueraded source"
+    );
+    assert_eq!(run.section("forward"), "1");
+}
+
+#[test]
+fn nat_reaches_the_outside_masqueraded_as_the_uplink() {
+    nat_reaches_the_outside_masqueraded("");
+}
+
+#[test]
+fn nat_reaches_the_outside_under_a_drop_policy() {
+    nat_reaches_the_outside_masqueraded(DOCKER_STYLE_DROP);
+}
+
+/// Argument sets for the mirror test, each after a DROP policy or not.
+const MIRRORED: &[(&str, &str)] = &[
+    ("", "br0"),
+    ("", "br0 10.1.1.0/24"),
+    ("", "br0 10.1.1.0/24 10.2.0.0/25 10.3.0.0/20"),
+    (DOCKER_STYLE_DROP, "br0 10.1.1.0/24"),
+];
+
+/// The `--dry-run` lines given to `nft -f` make the same ruleset as nat-masq.
+#[test]
+fn mirror_dry_run_lines_given_to_nft_make_the_same_ruleset() {
+    for (setup, arguments) in MIRRORED {
+        let prepare = format!("{setup}\nip link add br0 type bridge");
+        let by_nft = sandbox(&format!(
+            "{prepare}\nnat-masq --dry-run {arguments} > /run/plan\nsection plan\ncat /run/plan\nnft -f /run/plan\nsection ruleset\nnft -j list ruleset"
+        ))
+        .ok();
+        let by_vethkit = sandbox(&format!(
+            "{prepare}\nnat-masq {arguments}\nsection ruleset\nnft -j list ruleset"
+        ))
+        .ok();
+        assert!(
+            by_nft.section("plan").contains("masquerade") || !arguments.contains('/'),
+            "{}",
+            by_nft.section("plan")
+        );
+        assert_eq!(
+            by_vethkit.json("ruleset"),
+            by_nft.json("ruleset"),
+            "{arguments}: nat-masq and its plan given to nft differ; plan:\n{}",
+            by_nft.section("plan")
+        );
+    }
+}
+
+#[test]
+fn rerunning_adds_no_duplicates_and_list_shows_each_rule() {
+    let run = sandbox(&format!(
+        r#"
+        {DOCKER_STYLE_DROP}
+        ip link add br0 type bridge
+        nat-masq br0 10.1.1.0/24
+        nft -j list ruleset > /run/first
+        section again
+        nat-masq br0 10.1.1.0/24
+        nat-masq br0
+        nft -j list ruleset | cmp /run/first - && echo same
+        section dry
+        nat-masq --dry-run br0 10.1.1.0/24
+        section list
+        nat-masq --list
+        section json
+        nat-masq --list --json
+        "#
+    ))
+    .ok();
+    assert_eq!(run.section("again"), "same");
+    assert_eq!(run.section("dry"), "", "nothing left to do");
+    let list = run.section("list");
+    assert_eq!(list.lines().count(), 7, "{list}");
+    assert!(list.contains("ip vethkit postrouting handle"), "{list}");
+    let json: Value = serde_json::from_str(&run.section("json")).expect("JSON");
+    let comments: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|rule| rule["comment"].as_str().unwrap())
+        .collect();
+    assert!(
+        comments.iter().all(|c| c.starts_with("vethkit: br0")),
+        "{comments:?}"
+    );
+    assert!(comments.contains(&"vethkit: br0 10.1.1.0/24 masquerade"));
+}
+
+/// A table of another owner and a user's rule in iptables' FORWARD chain
+/// are the same, byte for byte, after nat-masq creates and deletes its own.
+#[test]
+fn foreign_rules_are_never_touched() {
+    let run = sandbox(
+        r#"
+        nft add table inet other
+        nft add chain inet other userchain '{ type filter hook forward priority -10; policy accept; }'
+        nft add rule inet other userchain ip saddr 192.0.2.0/24 counter accept comment '"not ours"'
+        iptables -P FORWARD DROP
+        iptables -A FORWARD -s 198.51.100.0/24 -j ACCEPT
+        ip link add br0 type bridge
+        foreign() { nft -a list table inet other; iptables -S FORWARD | grep -v vethkit; }
+        foreign > /run/before
+        nat-masq br0 10.1.1.0/24
+        section created
+        foreign | diff /run/before - && echo identical
+        section iptables
+        iptables -S FORWARD
+        nat-masq --delete br0
+        section deleted
+        foreign | diff /run/before - && echo identical
+        iptables -S FORWARD | grep -c vethkit || true
+        nft list tables
+        "#,
+    )
+    .ok();
+    assert_eq!(run.section("created"), "identical");
+    let iptables = run.section("iptables");
+    assert!(
+        iptables.ends_with("-A FORWARD -s 198.51.100.0/24 -j ACCEPT"),
+        "the user's rule stays last:\n{iptables}"
+    );
+    assert_eq!(
+        run.section("deleted"),
+        "identical\n0\ntable inet other\ntable ip filter",
+        "vethkit's table and rules are gone, the rest stays"
+    );
+}
+
+/// Deleting one subnet leaves the bridge's forward accept and other subnets.
+#[test]
+fn delete_removes_only_what_it_names() {
+    let run = sandbox(
+        r#"
+        ip link add br0 type bridge
+        nat-masq br0 10.1.1.0/24 10.2.0.0/24
+        section dry
+        nat-masq --dry-run --delete br0 10.1.1.0/24 | sed 's/handle [0-9]*/handle N/'
+        nat-masq --delete br0 10.1.1.0/24
+        section left
+        nat-masq --list | sed 's/^[^:]*: //'
+        "#,
+    )
+    .ok();
+    assert_eq!(
+        run.section("dry"),
+        "delete rule ip vethkit forward handle N\ndelete rule ip vethkit forward handle N\ndelete rule ip vethkit postrouting handle N"
+    );
+    assert_eq!(
+        run.section("left"),
+        "vethkit: br0\nvethkit: br0 10.2.0.0/24 out\nvethkit: br0 10.2.0.0/24 in\nvethkit: br0 10.2.0.0/24 masquerade"
+    );
+}
+
+/// The journal holds how to undo the batch (and the sysctl): applied, it
+/// leaves the ruleset and ip_forward as they were.
+#[test]
+fn the_journal_records_the_undo_of_the_batch_and_the_sysctl() {
+    let run = sandbox(
+        r#"
+        ip link add br0 type bridge
+        nat-masq br0 10.1.1.0/24
+        section journal
+        cat /run/vethkit/journal
+        "#,
+    )
+    .ok();
+    let standing = journal_standing(&run.section("journal"));
+    let steps: Vec<&str> = standing
+        .iter()
+        .map(|entry| entry["undo"]["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["nft", "sysctl-restore"]);
+    let ops = standing[0]["undo"]["ops"].as_array().unwrap();
+    assert_eq!(
+        ops.last().unwrap()["op"],
+        "delete-table",
+        "vethkit made the table: its undo deletes it"
+    );
+    assert_eq!(standing[1]["undo"]["value"], "0");
+}
+
+#[test]
+fn bad_input_is_a_one_line_error_and_changes_nothing() {
+    let bridge = "ip link add br0 type bridge";
+    assert_refused(
+        "nat-masq",
+        &[
+            (bridge, "nat-masq br0 10.1.1.0/33", 2, "10.1.1.0/33"),
+            (
+                bridge,
+                "nat-masq br0 banana",
+                2,
+                "\"banana\" is not a subnet",
+            ),
+            ("", "nat-masq", 2, "BRIDGE"),
+            (
+                bridge,
+                "nat-masq br0 10.1.1.1/24",
+                2,
+                "10.1.1.1/24 has host bits set: give the network, 10.1.1.0/24",
+            ),
+            (
+                bridge,
+                "nat-masq br0 2001:db8::/64",
+                2,
+                "IPv6 subnets are not supported",
+            ),
+            ("", "nat-masq br9 10.1.1.0/24", 1, "no interface named br9"),
+            (
+                "ip link add br0 type bridge; iptables-legacy -P FORWARD DROP",
+                "nat-masq br0 10.1.1.0/24",
+                1,
+                "legacy iptables (x_tables) is in use here",
+            ),
+        ],
+    );
+}
