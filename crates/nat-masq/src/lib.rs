@@ -71,9 +71,20 @@ fn chain_exists(context: &mut Context, chain: &ChainRef) -> Result<bool> {
 
 /// Legacy iptables keeps its own FORWARD chain outside nf_tables, where
 /// nothing vethkit adds can get past its DROP policy: refuse rather than
-/// succeed while traffic stays blocked.
+/// succeed while traffic stays blocked. Where the list of legacy tables
+/// cannot be read (a user namespace shows it to nobody), say so.
 fn refuse_legacy_iptables() -> Result<()> {
-    let tables = std::fs::read_to_string(LEGACY_TABLES).unwrap_or_default();
+    let tables = match std::fs::read_to_string(LEGACY_TABLES) {
+        Ok(tables) => tables,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => {
+            eprintln!(
+                "nat-masq: warning: cannot read {LEGACY_TABLES} ({}): if legacy iptables is in use here, its FORWARD chain may still drop this traffic",
+                vethkit_core::error::io_words(&error)
+            );
+            return Ok(());
+        }
+    };
     let tables: Vec<&str> = tables.split_whitespace().collect();
     if tables.is_empty() {
         return Ok(());
@@ -87,12 +98,12 @@ fn refuse_legacy_iptables() -> Result<()> {
 /// The steps that make the rules for `bridge` and `subnets` exist once:
 /// one atomic batch, then `net.ipv4.ip_forward=1` when there are subnets.
 fn plan_create(context: &mut Context, bridge: &IfName, subnets: &[Ipv4Net]) -> Result<Plan> {
-    refuse_legacy_iptables()?;
     if lookup::link(context, &None, bridge)?.is_none() {
         return Err(Error::failed(format!(
             "no interface named {bridge} (create it with br-attach {bridge})"
         )));
     }
+    refuse_legacy_iptables()?;
     let mut ops = Vec::new();
     let table_exists = nft::table_exists(context.netfilter()?, TABLE)
         .map_err(|error| Error::failed(format!("cannot look up table ip {TABLE}: {error}")))?;
