@@ -39,4 +39,22 @@ run netns-exec ns4 ping -c 2 10.1.1.3
 echo "# and the bridge's own address, the namespaces' gateway:"
 run netns-exec ns3 ping -c 2 10.1.1.1
 
+say "4. NAT to a fake outside (TEST-NET-3, inside this sandbox)"
+echo "# An 'outside' namespace holding 203.0.113.1, reached through the uplink 203.0.113.2:"
+run ip netns add outside
+run ip link add uplink type veth peer name wan netns outside
+run ip addr add 203.0.113.2/24 dev uplink
+run ip link set uplink up
+run ip -n outside addr add 203.0.113.1/24 dev wan
+run ip -n outside link set wan up
+run ip route add default via 203.0.113.1
+echo "# A host firewall as Docker leaves it: FORWARD policy DROP."
+run iptables -P FORWARD DROP
+run_sh "netns-exec ns3 ping -c 1 -W 1 203.0.113.1 || echo '# blocked, as expected'"
+run nat-masq --dry-run br0 10.1.1.0/24
+run nat-masq br0 10.1.1.0/24
+run netns-exec ns3 ping -c 2 203.0.113.1
+run nft list ruleset
+run iptables -S FORWARD
+
 say "Done: everything above lived in the sandbox and is gone with it"
