@@ -6,9 +6,11 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use crate::context::{in_netns, Context, Netns};
-use crate::error::{Error, Result};
+use crate::error::{errno_words, Error, Result};
 use crate::name::IfName;
 use crate::rtnl::{self, Link};
+use crate::step::Step;
+use crate::sysctl::{self, Key, Problem};
 
 /// The link named `name` in `netns`, if there is one.
 pub fn link(context: &mut Context, netns: &Netns, name: &IfName) -> Result<Option<Link>> {
@@ -64,4 +66,46 @@ pub fn default_gateways(
             in_netns(netns.as_ref())
         ))
     })
+}
+
+/// The value of the sysctl `key` in `netns`.
+pub fn sysctl(context: &mut Context, netns: &Netns, key: &Key) -> Result<String> {
+    let value = context.inside(netns.as_ref(), || sysctl::read(key))?;
+    value.map_err(|problem| unreadable(netns, key, problem))
+}
+
+/// A sysctl that could not be read, in words naming the namespace.
+fn unreadable(netns: &Netns, key: &Key, problem: Problem) -> Error {
+    Error::failed(format!(
+        "{}{}",
+        problem.describe(key, None),
+        in_netns(netns.as_ref())
+    ))
+}
+
+/// The step that gives `key` in `netns` the value `value`, knowing the
+/// value it replaces; `None` when it has that value already.
+pub fn sysctl_change(
+    context: &mut Context,
+    netns: &Netns,
+    key: &Key,
+    value: &str,
+) -> Result<Option<Step>> {
+    let was = match context.inside(netns.as_ref(), || sysctl::read(key))? {
+        Ok(was) => was,
+        Err(Problem::Errno(errno)) => {
+            return Err(Error::failed(format!(
+                "cannot set {key}: its value cannot be read, to be kept for --restore ({}){}",
+                errno_words(errno),
+                in_netns(netns.as_ref())
+            )))
+        }
+        Err(problem) => return Err(unreadable(netns, key, problem)),
+    };
+    Ok((!sysctl::same_value(&was, value)).then(|| Step::SysctlSet {
+        netns: netns.clone(),
+        key: key.clone(),
+        value: value.to_string(),
+        was,
+    }))
 }

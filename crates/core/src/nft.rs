@@ -7,6 +7,7 @@
 //! addresses, an immediate verdict), so a rule put in iptables' own chains
 //! leaves `iptables -S` working; `masq` goes only into vethkit's table.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use ipnet::Ipv4Net;
@@ -271,6 +272,7 @@ fn comment_udata(comment: &str) -> Vec<u8> {
 /// are resolved to handles first; what is already gone is skipped.
 pub fn apply(socket: &mut NetfilterSocket, ops: &[Op]) -> Result<(), KernelError> {
     let mut messages = Vec::new();
+    let mut listings: HashMap<&ChainRef, Vec<ListedRule>> = HashMap::new();
     for op in ops {
         match op {
             Op::AddTable { table } => messages.push((
@@ -304,7 +306,10 @@ pub fn apply(socket: &mut NetfilterSocket, ops: &[Op]) -> Result<(), KernelError
                 comment,
                 handle,
             } => {
-                for listed in rules(socket, chain)? {
+                if !listings.contains_key(chain) {
+                    listings.insert(chain, rules(socket, chain)?);
+                }
+                for listed in &listings[chain] {
                     if listed.comment.as_deref() == Some(comment.as_str())
                         && handle.map_or(true, |handle| handle == listed.handle)
                     {

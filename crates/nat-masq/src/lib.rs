@@ -15,7 +15,7 @@ use vethkit_core::name::IfName;
 use vethkit_core::nft::{self, ChainRef, ListedRule, Op, Rule, COMMENT_PREFIX, TABLE};
 use vethkit_core::plan::{Executor, Mode, Plan};
 use vethkit_core::step::Step;
-use vethkit_core::sysctl::{self, Key};
+use vethkit_core::sysctl::Key;
 use vethkit_core::{Error, Result};
 
 pub use cli::Cli;
@@ -165,23 +165,11 @@ fn plan_create(context: &mut Context, bridge: &IfName, subnets: &[Ipv4Net]) -> R
         plan.push(Step::Nft { ops });
     }
     if !subnets.is_empty() {
-        plan.steps.extend(ip_forward_on(context)?);
+        let ip_forward: Key = "net.ipv4.ip_forward".parse().expect("a valid key");
+        plan.steps
+            .extend(lookup::sysctl_change(context, &None, &ip_forward, "1")?);
     }
     Ok(plan)
-}
-
-/// `net.ipv4.ip_forward=1`, unless it is on already.
-fn ip_forward_on(context: &mut Context) -> Result<Option<Step>> {
-    let key: Key = "net.ipv4.ip_forward".parse().expect("a valid key");
-    let was = context
-        .inside(None, || sysctl::read(&key))?
-        .map_err(|problem| Error::failed(problem.describe(&key, None)))?;
-    Ok((!sysctl::same_value(&was, "1")).then(|| Step::SysctlSet {
-        netns: None,
-        key,
-        value: "1".to_string(),
-        was,
-    }))
 }
 
 /// The chains vethkit's rules can be in.

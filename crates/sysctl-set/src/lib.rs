@@ -9,11 +9,11 @@ use std::io::{self, BufRead};
 
 use vethkit_core::cli::print_line;
 use vethkit_core::context::{in_netns, Context, Netns};
-use vethkit_core::error::errno_words;
 use vethkit_core::journal::Entry;
+use vethkit_core::lookup;
 use vethkit_core::plan::{Executor, Mode, Plan};
 use vethkit_core::step::Step;
-use vethkit_core::sysctl::{self, Key, Problem};
+use vethkit_core::sysctl::Key;
 use vethkit_core::{Error, Result};
 
 pub use cli::Cli;
@@ -41,7 +41,7 @@ pub fn run() -> Result<()> {
     match request {
         Request::Print(keys) => {
             for key in &keys {
-                print_line(&read(&mut executor.context, &cli.netns, key)?);
+                print_line(&lookup::sysctl(&mut executor.context, &cli.netns, key)?);
             }
             Ok(())
         }
@@ -52,40 +52,12 @@ pub fn run() -> Result<()> {
     }
 }
 
-/// The value of `key` in `netns`.
-fn read(context: &mut Context, netns: &Netns, key: &Key) -> Result<String> {
-    let value = context.inside(netns.as_ref(), || sysctl::read(key))?;
-    value.map_err(|problem| failure(netns, problem.describe(key, None)))
-}
-
-/// A failure in `netns`, named when it is not the caller's.
-fn failure(netns: &Netns, words: String) -> Error {
-    Error::failed(format!("{words}{}", in_netns(netns.as_ref())))
-}
-
 /// One step a key whose value changes, each knowing the value it replaces.
 fn plan(context: &mut Context, netns: &Netns, assignments: &[Assignment]) -> Result<Plan> {
     let mut plan = Plan::default();
     for Assignment { key, value } in assignments {
-        let was = match context.inside(netns.as_ref(), || sysctl::read(key))? {
-            Ok(was) => was,
-            Err(Problem::Errno(errno)) => {
-                return Err(Error::failed(format!(
-                    "cannot set {key}: its value cannot be read, to be kept for --restore ({}){}",
-                    errno_words(errno),
-                    in_netns(netns.as_ref())
-                )))
-            }
-            Err(problem) => return Err(failure(netns, problem.describe(key, None))),
-        };
-        if !sysctl::same_value(&was, value) {
-            plan.push(Step::SysctlSet {
-                netns: netns.clone(),
-                key: key.clone(),
-                value: value.clone(),
-                was,
-            });
-        }
+        plan.steps
+            .extend(lookup::sysctl_change(context, netns, key, value)?);
     }
     Ok(plan)
 }

@@ -152,14 +152,14 @@ fn set_master(
 }
 
 /// Writes `value` to `key` in `netns` and reads it back. When the kernel
-/// keeps something else, `was` is put back and that is the error. A
-/// missing key is an error, or nothing to do when `gone_is_done`.
+/// keeps something else, `was` (if known) is put back and that is the
+/// error. A missing key is an error, or nothing to do when `gone_is_done`.
 fn write_sysctl(
     context: &mut Context,
     netns: &Netns,
     key: &Key,
     value: &str,
-    was: &str,
+    was: Option<&str>,
     gone_is_done: bool,
 ) -> Result<()> {
     let netns = netns.as_ref();
@@ -172,7 +172,9 @@ fn write_sysctl(
         if sysctl::same_value(&now, value) {
             return Ok(None);
         }
-        let _ = sysctl::write(key, was);
+        if let Some(was) = was {
+            let _ = sysctl::write(key, was);
+        }
         Ok(Some(now))
     })?;
     let failure = match outcome {
@@ -260,9 +262,9 @@ impl Step {
                 key,
                 value,
                 was,
-            } => write_sysctl(context, netns, key, value, was, false),
+            } => write_sysctl(context, netns, key, value, Some(was), false),
             Step::SysctlRestore { netns, key, value } => {
-                write_sysctl(context, netns, key, value, value, true)
+                write_sysctl(context, netns, key, value, None, true)
             }
             Step::LinkUp { netns, name } => {
                 on_link(context, netns, name, "bring up", name, |socket, link| {
