@@ -3,7 +3,7 @@
 use std::fmt;
 
 /// What went wrong, worded for the user, and which exit status it earns.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum Error {
     /// The arguments are wrong; nothing was done. Exit status 2.
     #[error("{0}")]

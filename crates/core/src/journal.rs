@@ -7,8 +7,10 @@
 //! `{"gone":ID}` once the change is known not to be there (rolled back, or
 //! never applied). A line torn by a killed writer is skipped when read.
 
+use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -16,7 +18,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{errno_words, io_words, Error, Result};
+use crate::error::{io_words, Error, Result};
 use crate::step::Step;
 
 /// The default state directory.
@@ -32,8 +34,15 @@ static NEXT_ENTRY: AtomicU64 = AtomicU64::new(0);
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(untagged)]
 enum Line {
-    Entry { id: String, undo: Step },
-    Gone { gone: String },
+    Entry {
+        id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        home: Option<u64>,
+        undo: Step,
+    },
+    Gone {
+        gone: String,
+    },
 }
 
 /// A recorded change that may still be in place.
@@ -41,6 +50,9 @@ enum Line {
 pub struct Entry {
     /// Unique id of the entry.
     pub id: String,
+    /// The network namespace the change was made from (its inode number),
+    /// which is the one the undo's "caller's namespace" means.
+    pub home: Option<u64>,
     /// The step that undoes the change.
     pub undo: Step,
 }
@@ -65,27 +77,50 @@ impl Journal {
         }
     }
 
-    fn file(&mut self) -> Result<&mut File> {
-        if self.file.is_none() {
-            let cannot = |error: std::io::Error| {
-                Error::failed(format!(
-                    "cannot open the journal {}: {}",
-                    self.path.display(),
-                    io_words(&error)
-                ))
-            };
-            if let Some(directory) = self.path.parent() {
-                fs::create_dir_all(directory).map_err(cannot)?;
+    fn cannot(&self, what: &str, error: &std::io::Error) -> Error {
+        Error::failed(format!(
+            "cannot {what} the journal {}: {}",
+            self.path.display(),
+            io_words(error)
+        ))
+    }
+
+    /// Locks the journal file, exclusively or shared. A compaction replaces
+    /// the file while others may wait for the old one's lock, so once locked
+    /// the file is checked to still be the one at the path, and reopened if not.
+    fn lock(&mut self, exclusive: bool) -> Result<Flock<File>> {
+        let mode = if exclusive {
+            FlockArg::LockExclusive
+        } else {
+            FlockArg::LockShared
+        };
+        loop {
+            if self.file.is_none() {
+                if let Some(directory) = self.path.parent() {
+                    fs::create_dir_all(directory).map_err(|e| self.cannot("create", &e))?;
+                }
+                let file = OpenOptions::new()
+                    .read(true)
+                    .append(true)
+                    .create(true)
+                    .open(&self.path)
+                    .map_err(|e| self.cannot("open", &e))?;
+                self.file = Some(file);
             }
-            let file = OpenOptions::new()
-                .read(true)
-                .append(true)
-                .create(true)
-                .open(&self.path)
-                .map_err(cannot)?;
-            self.file = Some(file);
+            let file = self.file.as_ref().expect("journal file was just opened");
+            let file = file.try_clone().map_err(|e| self.cannot("open", &e))?;
+            let locked = Flock::lock(file, mode).map_err(|(_, errno)| {
+                self.cannot("lock", &std::io::Error::from_raw_os_error(errno as i32))
+            })?;
+            let same = match (locked.metadata(), fs::metadata(&self.path)) {
+                (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
+                _ => false,
+            };
+            if same {
+                return Ok(locked);
+            }
+            self.file = None;
         }
-        Ok(self.file.as_mut().expect("journal file was just opened"))
     }
 
     /// Appends `lines` in one write, under the lock, starting on a fresh line
@@ -94,19 +129,12 @@ impl Journal {
         if lines.is_empty() {
             return Ok(());
         }
-        let path = self.path.display().to_string();
         let mut text = String::new();
         for line in lines {
             text += &serde_json::to_string(line).expect("journal lines always serialize");
             text.push('\n');
         }
-        let file = self
-            .file()?
-            .try_clone()
-            .map_err(|e| Error::failed(format!("cannot write {path}: {}", io_words(&e))))?;
-        let mut locked = Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, errno)| {
-            Error::failed(format!("cannot lock {path}: {}", errno_words(errno as i32)))
-        })?;
+        let mut locked = self.lock(true)?;
         let length = locked.seek(SeekFrom::End(0)).unwrap_or(0);
         if length > 0 {
             let mut last = [0u8];
@@ -119,7 +147,7 @@ impl Journal {
         }
         locked
             .write_all(text.as_bytes())
-            .map_err(|e| Error::failed(format!("cannot write {path}: {}", io_words(&e))))
+            .map_err(|e| self.cannot("write", &e))
     }
 
     /// Records the undo steps of changes about to be made; returns their entries.
@@ -129,12 +157,14 @@ impl Journal {
             .map(|d| d.as_nanos())
             .unwrap_or(0);
         let pid = std::process::id();
+        let home = crate::netns::current_id().ok();
         let entries: Vec<Entry> = undo_steps
             .into_iter()
             .map(|undo| {
                 let number = NEXT_ENTRY.fetch_add(1, Ordering::Relaxed);
                 Entry {
                     id: format!("{pid}.{stamp}.{number}"),
+                    home,
                     undo,
                 }
             })
@@ -143,6 +173,7 @@ impl Journal {
             .iter()
             .map(|e| Line::Entry {
                 id: e.id.clone(),
+                home: e.home,
                 undo: e.undo.clone(),
             })
             .collect();
@@ -164,22 +195,56 @@ impl Journal {
         if !self.path.exists() {
             return Ok(Vec::new());
         }
-        let path = self.path.display().to_string();
-        let mut text = String::new();
-        let file = self.file()?;
-        file.seek(SeekFrom::Start(0))
-            .and_then(|_| file.read_to_string(&mut text))
-            .map_err(|e| Error::failed(format!("cannot read {path}: {}", io_words(&e))))?;
-        let mut entries: Vec<Entry> = Vec::new();
-        for line in text.lines() {
-            match serde_json::from_str::<Line>(line) {
-                Ok(Line::Entry { id, undo }) => entries.push(Entry { id, undo }),
-                Ok(Line::Gone { gone }) => entries.retain(|entry| entry.id != gone),
-                Err(_) => {}
-            }
-        }
-        Ok(entries)
+        let mut locked = self.lock(false)?;
+        standing(&mut locked).map_err(|e| self.cannot("read", &e))
     }
+
+    /// Rewrites the journal with only the entries still in place, so that it
+    /// does not grow forever. The new file replaces the old one in a rename:
+    /// a writer killed at any moment leaves one or the other, whole.
+    pub fn compact(&mut self) -> Result<()> {
+        if !self.path.exists() {
+            return Ok(());
+        }
+        let mut locked = self.lock(true)?;
+        let entries = standing(&mut locked).map_err(|e| self.cannot("read", &e))?;
+        let mut text = String::new();
+        for entry in entries {
+            let line = Line::Entry {
+                id: entry.id,
+                home: entry.home,
+                undo: entry.undo,
+            };
+            text += &serde_json::to_string(&line).expect("journal lines always serialize");
+            text.push('\n');
+        }
+        let fresh = self.path.with_extension("new");
+        fs::write(&fresh, text)
+            .and_then(|()| fs::rename(&fresh, &self.path))
+            .map_err(|e| self.cannot("rewrite", &e))?;
+        self.file = None;
+        Ok(())
+    }
+}
+
+/// Reads the entries still in place from the start of `file`.
+fn standing(file: &mut File) -> std::io::Result<Vec<Entry>> {
+    let mut text = String::new();
+    file.seek(SeekFrom::Start(0))?;
+    file.read_to_string(&mut text)?;
+    let mut entries = Vec::new();
+    let mut gone = HashSet::new();
+    for line in text.lines() {
+        match serde_json::from_str::<Line>(line) {
+            Ok(Line::Entry { id, home, undo }) => entries.push(Entry { id, home, undo }),
+            Ok(Line::Gone { gone: id }) => {
+                gone.insert(id);
+            }
+            Err(_) => {}
+        }
+    }
+    entries.retain(|entry| !gone.contains(&entry.id));
+    Ok(entries)
 }
 
 impl Default for Journal {
@@ -206,7 +271,7 @@ mod tests {
         directory
     }
 
-    fn standing(directory: &std::path::Path) -> Vec<Step> {
+    fn standing_steps(directory: &std::path::Path) -> Vec<Step> {
         let entries = journal_in(directory).entries().unwrap();
         entries.into_iter().map(|entry| entry.undo).collect()
     }
@@ -224,7 +289,7 @@ mod tests {
         let mut journal = journal_in(&directory);
         let entries = journal.record([up("a"), up("b"), up("c")]).unwrap();
         journal.forget(&entries[1..2]).unwrap();
-        let left = standing(&directory);
+        let left = standing_steps(&directory);
         assert_eq!(left, vec![up("a"), up("c")]);
         fs::remove_dir_all(directory).unwrap();
     }
@@ -234,14 +299,29 @@ mod tests {
         let directory = temporary_directory("torn");
         let mut journal = journal_in(&directory);
         journal.record([up("a")]).unwrap();
-        journal
-            .file()
+        fs::OpenOptions::new()
+            .append(true)
+            .open(directory.join(JOURNAL_FILE))
             .unwrap()
             .write_all(br#"{"id":"x","undo":{"step":"link-do"#)
             .unwrap();
         journal.record([up("b")]).unwrap();
-        let left = standing(&directory);
+        let left = standing_steps(&directory);
         assert_eq!(left, vec![up("a"), up("b")]);
+        fs::remove_dir_all(directory).unwrap();
+    }
+
+    #[test]
+    fn compaction_keeps_what_stands_and_later_writers_find_the_new_file() {
+        let directory = temporary_directory("compact");
+        let mut writer = journal_in(&directory);
+        let entries = writer.record([up("a"), up("b"), up("c")]).unwrap();
+        writer.forget(&entries[..2]).unwrap();
+        journal_in(&directory).compact().unwrap();
+        let text = fs::read_to_string(directory.join(JOURNAL_FILE)).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        writer.record([up("d")]).unwrap();
+        assert_eq!(standing_steps(&directory), vec![up("c"), up("d")]);
         fs::remove_dir_all(directory).unwrap();
     }
 }

@@ -7,7 +7,7 @@
 //! The pieces steps are made of live here too: a synchronous [`netlink`]
 //! socket, iproute2-compatible named namespaces ([`netns`]) with one socket
 //! each ([`context`]), validated [`name`]s and [`mac`] addresses, link,
-//! address and route requests ([`rtnl`]) and the state read while planning ([`lookup`]), network sysctls ([`sysctl`]), nf_tables rules ([`nft`]), the [`error`] type and the shared
+//! address and route requests ([`rtnl`]) and the state read while planning ([`lookup`]), network sysctls ([`sysctl`]), nf_tables rules ([`nft`]), undoing the whole journal ([`reset`]), the [`error`] type and the shared
 //! `main` wrapper ([`cli`]).
 
 pub mod cli;
@@ -21,6 +21,7 @@ pub mod netlink;
 pub mod netns;
 pub mod nft;
 pub mod plan;
+pub mod reset;
 pub mod rtnl;
 pub mod step;
 pub mod sysctl;

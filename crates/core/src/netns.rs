@@ -66,6 +66,14 @@ pub fn current() -> Result<OwnedFd> {
         .map_err(|error| Error::failed(format!("cannot open {THREAD_NETNS}: {}", io_words(&error))))
 }
 
+/// The identity of the calling thread's network namespace: its inode number.
+pub fn current_id() -> Result<u64> {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(THREAD_NETNS)
+        .map(|metadata| metadata.ino())
+        .map_err(|error| Error::failed(format!("cannot read {THREAD_NETNS}: {}", io_words(&error))))
+}
+
 /// Lists the named namespaces, sorted by name.
 pub fn list() -> Result<Vec<NsName>> {
     let entries = match fs::read_dir(NETNS_RUN_DIR) {

@@ -268,39 +268,14 @@ fn comment_udata(comment: &str) -> Vec<u8> {
     data
 }
 
-/// Applies `ops` as one transaction: all of them, or none. Rule deletions
-/// are resolved to handles first; what is already gone is skipped.
-pub fn apply(socket: &mut NetfilterSocket, ops: &[Op]) -> Result<(), KernelError> {
-    let mut messages = Vec::new();
+/// `ops` with each rule deletion by comment turned into deletions by
+/// handle, one per rule that carries the comment now, and deletions of
+/// what is already gone left out: the ops as they will be sent.
+pub fn resolve(socket: &mut NetfilterSocket, ops: &[Op]) -> Result<Vec<Op>, KernelError> {
+    let mut resolved = Vec::new();
     let mut listings: HashMap<&ChainRef, Vec<ListedRule>> = HashMap::new();
     for op in ops {
         match op {
-            Op::AddTable { table } => messages.push((
-                NfTablesMessage::NewTable(TableMessage {
-                    attributes: vec![TableAttribute::Name(table.clone())],
-                }),
-                NLM_F_CREATE,
-            )),
-            Op::AddChain { chain, base } => messages.push((
-                NfTablesMessage::NewChain(chain_message(chain, *base)),
-                NLM_F_CREATE,
-            )),
-            Op::AddRule {
-                chain,
-                rule,
-                insert,
-            } => {
-                let flags = if *insert {
-                    NLM_F_CREATE
-                } else {
-                    NLM_F_CREATE | NLM_F_APPEND
-                };
-                let iptables_style = chain.table != TABLE;
-                messages.push((
-                    NfTablesMessage::NewRule(rule_message(chain, rule, iptables_style)),
-                    flags,
-                ));
-            }
             Op::DeleteRule {
                 chain,
                 comment,
@@ -313,27 +288,76 @@ pub fn apply(socket: &mut NetfilterSocket, ops: &[Op]) -> Result<(), KernelError
                     if listed.comment.as_deref() == Some(comment.as_str())
                         && handle.map_or(true, |handle| handle == listed.handle)
                     {
-                        let request = RuleMessage {
-                            attributes: vec![
-                                RuleAttribute::Table(chain.table.clone()),
-                                RuleAttribute::Chain(chain.chain.clone()),
-                                RuleAttribute::Handle(listed.handle),
-                            ],
-                        };
-                        messages.push((NfTablesMessage::DeleteRule(request), 0));
+                        resolved.push(Op::DeleteRule {
+                            chain: chain.clone(),
+                            comment: comment.clone(),
+                            handle: Some(listed.handle),
+                        });
                     }
                 }
             }
             Op::DeleteTable { table } => {
                 if table_exists(socket, table)? {
-                    messages.push((
-                        NfTablesMessage::DeleteTable(TableMessage {
-                            attributes: vec![TableAttribute::Name(table.clone())],
-                        }),
-                        0,
-                    ));
+                    resolved.push(op.clone());
                 }
             }
+            _ => resolved.push(op.clone()),
+        }
+    }
+    Ok(resolved)
+}
+
+/// Applies `ops` as one transaction: all of them, or none. Rule deletions
+/// are resolved to handles first; what is already gone is skipped.
+pub fn apply(socket: &mut NetfilterSocket, ops: &[Op]) -> Result<(), KernelError> {
+    let mut messages = Vec::new();
+    for op in resolve(socket, ops)? {
+        match op {
+            Op::AddTable { table } => messages.push((
+                NfTablesMessage::NewTable(TableMessage {
+                    attributes: vec![TableAttribute::Name(table)],
+                }),
+                NLM_F_CREATE,
+            )),
+            Op::AddChain { chain, base } => messages.push((
+                NfTablesMessage::NewChain(chain_message(&chain, base)),
+                NLM_F_CREATE,
+            )),
+            Op::AddRule {
+                chain,
+                rule,
+                insert,
+            } => {
+                let flags = if insert {
+                    NLM_F_CREATE
+                } else {
+                    NLM_F_CREATE | NLM_F_APPEND
+                };
+                let iptables_style = chain.table != TABLE;
+                messages.push((
+                    NfTablesMessage::NewRule(rule_message(&chain, &rule, iptables_style)),
+                    flags,
+                ));
+            }
+            Op::DeleteRule { chain, handle, .. } => {
+                let Some(handle) = handle else {
+                    continue; // resolve gives every rule deletion a handle
+                };
+                let request = RuleMessage {
+                    attributes: vec![
+                        RuleAttribute::Table(chain.table),
+                        RuleAttribute::Chain(chain.chain),
+                        RuleAttribute::Handle(handle),
+                    ],
+                };
+                messages.push((NfTablesMessage::DeleteRule(request), 0));
+            }
+            Op::DeleteTable { table } => messages.push((
+                NfTablesMessage::DeleteTable(TableMessage {
+                    attributes: vec![TableAttribute::Name(table)],
+                }),
+                0,
+            )),
         }
     }
     if messages.is_empty() {

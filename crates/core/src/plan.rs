@@ -64,6 +64,17 @@ impl Executor {
     /// the steps already applied are undone, newest first, the journal
     /// forgets what is gone, and the step's error is returned.
     pub fn run(&mut self, plan: &Plan) -> Result<()> {
+        self.execute(plan, true)
+    }
+
+    /// Runs a plan that takes changes back (netns-reset) as [`Self::run`]
+    /// does, but records nothing: a failed step still rolls the applied
+    /// ones back, from memory.
+    pub fn run_unrecorded(&mut self, plan: &Plan) -> Result<()> {
+        self.execute(plan, false)
+    }
+
+    fn execute(&mut self, plan: &Plan, record: bool) -> Result<()> {
         if self.mode.dry_run {
             let mut out = std::io::stdout().lock();
             for step in &plan.steps {
@@ -81,36 +92,44 @@ impl Executor {
             .enumerate()
             .filter_map(|(i, step)| Some((i, step.undo()?)))
             .collect();
-        let entries = self
-            .journal
-            .record(undoable.iter().map(|(_, undo)| undo.clone()))?;
+        let entries = if record {
+            self.journal
+                .record(undoable.iter().map(|(_, undo)| undo.clone()))?
+        } else {
+            Vec::new()
+        };
         for (index, step) in plan.steps.iter().enumerate() {
             if self.mode.verbose {
                 eprintln!("{}: {step}", self.program);
             }
             if let Err(error) = step.apply(&mut self.context) {
                 let applied = undoable.iter().take_while(|(i, _)| *i < index).count();
-                let (applied, not_applied) = entries.split_at(applied);
-                return Err(self.roll_back(error, applied, not_applied));
+                return Err(self.roll_back(error, &undoable[..applied], &entries));
             }
         }
         Ok(())
     }
 
-    /// Undoes `applied` newest first; forgets what is gone. Returns the
-    /// error to report: the original, plus anything that could not be undone.
-    fn roll_back(&mut self, error: Error, applied: &[Entry], not_applied: &[Entry]) -> Error {
-        let mut gone: Vec<&Entry> = not_applied.iter().collect();
+    /// Undoes the `applied` steps newest first and makes the journal forget
+    /// every recorded entry that is not left in place. Returns the error to
+    /// report: the original, plus anything that could not be undone.
+    fn roll_back(&mut self, error: Error, applied: &[(usize, Step)], entries: &[Entry]) -> Error {
         let mut left = Vec::new();
-        for entry in applied.iter().rev() {
+        let mut still_in_place = Vec::new();
+        for (position, (_, undo)) in applied.iter().enumerate().rev() {
             if self.mode.verbose {
-                eprintln!("{}: undo: {}", self.program, entry.undo);
+                eprintln!("{}: undo: {undo}", self.program);
             }
-            match entry.undo.apply(&mut self.context) {
-                Ok(()) => gone.push(entry),
-                Err(undo_error) => left.push(format!("{} ({undo_error})", entry.undo)),
+            if let Err(undo_error) = undo.apply(&mut self.context) {
+                left.push(format!("{undo} ({undo_error})"));
+                still_in_place.push(position);
             }
         }
+        let gone = entries
+            .iter()
+            .enumerate()
+            .filter(|(position, _)| !still_in_place.contains(position))
+            .map(|(_, entry)| entry);
         let forgotten = self.journal.forget(gone);
         let mut error = error;
         if !left.is_empty() {

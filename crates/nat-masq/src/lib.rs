@@ -52,7 +52,11 @@ pub fn run() -> Result<()> {
 fn print_for_nft(plan: &Plan) {
     for step in &plan.steps {
         match step {
-            Step::Nft { .. } => print_line(&step.to_string()),
+            Step::Nft { ops } => {
+                for op in ops {
+                    print_line(&op.to_string());
+                }
+            }
             other => print_line(&format!("# {other}")),
         }
     }

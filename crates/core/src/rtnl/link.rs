@@ -1,5 +1,7 @@
 //! Links: looking them up, bringing them up or down, enslaving them to a
-//! bridge, deleting them.
+//! bridge, moving them to another namespace, deleting them.
+
+use std::os::fd::{AsRawFd, BorrowedFd};
 
 use netlink_packet_route::link::{
     BridgeStpState, InfoBridge, InfoData, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
@@ -34,6 +36,8 @@ pub struct Link {
     pub master: Option<u32>,
     /// For a bridge: whether the spanning tree protocol is on.
     pub stp: Option<bool>,
+    /// `IFLA_GROUP`: the interface group (0 by default).
+    pub group: u32,
 }
 
 /// Looks a link up by name; `Ok(None)` when there is none.
@@ -50,6 +54,18 @@ pub fn link_by_index(socket: &mut RouteSocket, index: u32) -> Result<Option<Link
     let mut request = LinkMessage::default();
     request.header.index = index;
     get_link(socket, request)
+}
+
+/// Every link of the socket's namespace (`ip link show`).
+pub fn links(socket: &mut RouteSocket) -> Result<Vec<Link>, KernelError> {
+    let replies = socket.dump(RouteNetlinkMessage::GetLink(LinkMessage::default()))?;
+    Ok(replies
+        .iter()
+        .filter_map(|reply| match reply {
+            RouteNetlinkMessage::NewLink(message) => Some(link_of(message)),
+            _ => None,
+        })
+        .collect())
 }
 
 fn get_link(socket: &mut RouteSocket, request: LinkMessage) -> Result<Option<Link>, KernelError> {
@@ -75,11 +91,13 @@ fn link_of(message: &LinkMessage) -> Link {
         peer_index: None,
         master: None,
         stp: None,
+        group: 0,
     };
     for attribute in &message.attributes {
         match attribute {
             LinkAttribute::IfName(name) => link.name.clone_from(name),
             LinkAttribute::Mtu(mtu) => link.mtu = Some(*mtu),
+            LinkAttribute::Group(group) => link.group = *group,
             LinkAttribute::Link(index) => link.peer_index = Some(*index),
             LinkAttribute::Controller(index) if *index != 0 => link.master = Some(*index),
             LinkAttribute::Address(bytes) => {
@@ -139,5 +157,45 @@ pub fn set_master(socket: &mut RouteSocket, index: u32, master: u32) -> Result<(
 pub fn delete_link(socket: &mut RouteSocket, index: u32) -> Result<(), KernelError> {
     let mut message = LinkMessage::default();
     message.header.index = index;
+    socket.request(RouteNetlinkMessage::DelLink(message), 0)
+}
+
+/// Moves a link into the namespace `target`, renamed to `new_name` in the
+/// same request if given (`ip link set dev NAME netns NS [name NEW]`). It
+/// arrives down, without addresses, routes or master.
+pub fn move_link(
+    socket: &mut RouteSocket,
+    index: u32,
+    target: BorrowedFd<'_>,
+    new_name: Option<&IfName>,
+) -> Result<(), KernelError> {
+    let mut message = LinkMessage::default();
+    message.header.index = index;
+    message
+        .attributes
+        .push(LinkAttribute::NetNsFd(target.as_raw_fd()));
+    if let Some(name) = new_name {
+        message
+            .attributes
+            .push(LinkAttribute::IfName(name.to_string()));
+    }
+    socket.request(RouteNetlinkMessage::NewLink(message), 0)
+}
+
+/// Puts a link in an interface group (`ip link set dev NAME group GROUP`).
+pub fn set_group(socket: &mut RouteSocket, index: u32, group: u32) -> Result<(), KernelError> {
+    let mut message = LinkMessage::default();
+    message.header.index = index;
+    message.attributes.push(LinkAttribute::Group(group));
+    socket.request(RouteNetlinkMessage::NewLink(message), 0)
+}
+
+/// Deletes every link of a group in one request (`ip link del group GROUP`).
+/// The kernel unregisters them together, waiting for the network's readers
+/// once rather than once a link: a thousand veth pairs go in half a second
+/// instead of twenty.
+pub fn delete_group(socket: &mut RouteSocket, group: u32) -> Result<(), KernelError> {
+    let mut message = LinkMessage::default();
+    message.attributes.push(LinkAttribute::Group(group));
     socket.request(RouteNetlinkMessage::DelLink(message), 0)
 }

@@ -10,7 +10,8 @@ mod veth;
 pub use address::{add_address, addresses, delete_address};
 pub use bridge::{create_bridge, BridgeRequest};
 pub use link::{
-    delete_link, link_by_index, link_by_name, set_master, set_mtu, set_up, Link, RouteSocket,
+    delete_group, delete_link, link_by_index, link_by_name, links, move_link, set_group,
+    set_master, set_mtu, set_up, Link, RouteSocket,
 };
 pub use route::{add_default_route, default_gateways, delete_default_route};
 pub use veth::{create_veth, VethRequest};

@@ -1,6 +1,7 @@
 //! How each step is applied.
 
 use std::fmt;
+use std::os::fd::AsFd;
 
 use super::Step;
 use crate::context::{in_netns, Context, Netns};
@@ -114,6 +115,47 @@ fn create_veth(
         }
         Err(error) => Err(refused("create", name, netns.as_ref(), error)),
     }
+}
+
+/// Moves `name` from `netns` to `to`, renamed to `new_name` if given.
+fn move_link(
+    context: &mut Context,
+    netns: &Netns,
+    name: &IfName,
+    to: &Netns,
+    new_name: Option<&IfName>,
+) -> Result<()> {
+    let cannot = |words: String| {
+        let destination = match to {
+            Some(to) => format!("to netns {to}"),
+            None => "here".to_string(),
+        };
+        let renamed = new_name.map_or(String::new(), |new| format!(" as {new}"));
+        Error::failed(format!(
+            "cannot move {name}{} {destination}{renamed}: {words}",
+            in_netns(netns.as_ref())
+        ))
+    };
+    let target = context
+        .netns_fd(to.as_ref())?
+        .try_clone_to_owned()
+        .map_err(|error| cannot(crate::error::io_words(&error)))?;
+    let Some(link) = crate::lookup::link(context, netns, name)? else {
+        return Err(cannot("no such interface".into()));
+    };
+    let socket = context.socket(netns.as_ref())?;
+    rtnl::move_link(socket, link.index, target.as_fd(), new_name).map_err(|error| {
+        cannot(match error.errno {
+            libc::EEXIST => format!(
+                "an interface named {} is already there",
+                new_name.unwrap_or(name)
+            ),
+            libc::EINVAL if error.message.is_none() => {
+                "the kernel keeps this kind of interface in its namespace".into()
+            }
+            _ => error.to_string(),
+        })
+    })
 }
 
 /// Makes `dev` a port of `master`, or no longer one, when both are still
@@ -251,6 +293,12 @@ impl Step {
             Step::LinkNoMaster { netns, dev, master } => {
                 set_master(context, netns, dev, master, false)
             }
+            Step::LinkMove {
+                netns,
+                name,
+                to,
+                new_name,
+            } => move_link(context, netns, name, to, new_name.as_ref()),
             Step::Nft { ops } => {
                 let socket = context.netfilter()?;
                 crate::nft::apply(socket, ops).map_err(|error| {

@@ -153,6 +153,19 @@ pub enum Step {
         /// The bridge it must still be a port of.
         master: IfName,
     },
+    /// `ip [-n NS] link set dev NAME netns TO [name NEW_NAME]`: moves a
+    /// link to another namespace, renamed on the way when asked.
+    LinkMove {
+        /// Where the link is.
+        netns: Netns,
+        /// The link.
+        name: IfName,
+        /// Where it goes (`None`: the caller's namespace).
+        to: Netns,
+        /// Its name there, when it changes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        new_name: Option<IfName>,
+    },
     /// nf_tables operations in the caller's namespace, as one transaction
     /// (`nft -f` lines).
     Nft {
@@ -182,16 +195,65 @@ pub enum Step {
     },
 }
 
+/// What a step acts on: a namespace, and maybe one link in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Target<'a> {
+    /// The namespace (`None`: the caller's).
+    pub netns: Option<&'a NsName>,
+    /// The link, when the step is about one.
+    pub link: Option<&'a IfName>,
+}
+
 impl Step {
+    /// The namespace the step acts in and the link it is about: for a
+    /// namespace step, the namespace itself; for a veth pair, the first end.
+    pub fn target(&self) -> Target<'_> {
+        let (netns, link) = match self {
+            Step::NetnsAdd { name } | Step::NetnsDel { name } => (Some(name), None),
+            Step::Nft { .. } => (None, None),
+            Step::SysctlSet { netns, .. } | Step::SysctlRestore { netns, .. } => {
+                (netns.as_ref(), None)
+            }
+            Step::VethAdd { netns, name, .. }
+            | Step::LinkDel { netns, name, .. }
+            | Step::LinkUp { netns, name }
+            | Step::LinkDown { netns, name }
+            | Step::BridgeAdd { netns, name, .. }
+            | Step::LinkMtu { netns, name, .. }
+            | Step::LinkMove { netns, name, .. } => (netns.as_ref(), Some(name)),
+            Step::AddrAdd { netns, dev, .. }
+            | Step::AddrDel { netns, dev, .. }
+            | Step::RouteAdd { netns, dev, .. }
+            | Step::RouteDel { netns, dev, .. }
+            | Step::LinkMaster { netns, dev, .. }
+            | Step::LinkNoMaster { netns, dev, .. } => (netns.as_ref(), Some(dev)),
+        };
+        Target { netns, link }
+    }
+
     /// The step that undoes this one, if it changes anything that needs undoing.
     pub fn undo(&self) -> Option<Step> {
         match self.clone() {
             Step::NetnsAdd { name } => Some(Step::NetnsDel { name }),
-            Step::VethAdd { netns, name, .. } => Some(Step::LinkDel {
+            Step::VethAdd {
                 netns,
                 name,
-                kind: "veth".into(),
-            }),
+                peer_netns,
+                peer,
+                ..
+            } => {
+                // Either end takes the pair with it; the one in the caller's
+                // namespace lets a reset delete many pairs in one request.
+                let (netns, name) = match (&netns, &peer_netns) {
+                    (Some(_), None) => (None, peer),
+                    _ => (netns, name),
+                };
+                Some(Step::LinkDel {
+                    netns,
+                    name,
+                    kind: "veth".into(),
+                })
+            }
             Step::LinkUp { netns, name } => Some(Step::LinkDown { netns, name }),
             Step::AddrAdd {
                 netns,
@@ -222,6 +284,17 @@ impl Step {
             Step::LinkNoMaster { netns, dev, master } => {
                 Some(Step::LinkMaster { netns, dev, master })
             }
+            Step::LinkMove {
+                netns,
+                name,
+                to,
+                new_name,
+            } => Some(Step::LinkMove {
+                netns: to,
+                name: new_name.clone().unwrap_or_else(|| name.clone()),
+                to: netns,
+                new_name: new_name.map(|_| name),
+            }),
             Step::SysctlSet {
                 netns, key, was, ..
             } => Some(Step::SysctlRestore {
@@ -346,6 +419,12 @@ mod tests {
                 netns: None,
                 dev: name("veth1"),
                 master: name("br0"),
+            },
+            Step::LinkMove {
+                netns: ns("ns1"),
+                name: name("veth1"),
+                to: None,
+                new_name: Some(name("veth9")),
             },
             Step::SysctlSet {
                 netns: None,

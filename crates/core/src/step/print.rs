@@ -108,9 +108,28 @@ impl fmt::Display for Step {
             Step::LinkNoMaster { netns, dev, .. } => {
                 write!(f, "{} link set dev {} nomaster", ip(netns), q(dev))
             }
+            Step::LinkMove {
+                netns,
+                name,
+                to,
+                new_name,
+            } => {
+                // `$$`: the namespace of the shell running the line, which
+                // is the caller's (never `netns 1`, PID 1's namespace).
+                let to = to.as_ref().map_or_else(|| "$$".to_string(), |to| q(to));
+                write!(f, "{} link set dev {} netns {to}", ip(netns), q(name))?;
+                match new_name {
+                    Some(new_name) => write!(f, " name {}", q(new_name)),
+                    None => Ok(()),
+                }
+            }
             Step::Nft { ops } => {
-                let lines: Vec<String> = ops.iter().map(ToString::to_string).collect();
-                f.write_str(&lines.join("\n"))
+                // One transaction, as `nft -f` reads it.
+                writeln!(f, "nft -f - <<'END'")?;
+                for op in ops {
+                    writeln!(f, "{op}")?;
+                }
+                f.write_str("END")
             }
             Step::SysctlSet {
                 netns, key, value, ..

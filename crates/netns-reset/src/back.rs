@@ -1,0 +1,195 @@
+//! `netns-reset NS...`: every link of each NS but lo comes back to the
+//! caller's namespace, then NS is deleted; the journal follows the links.
+
+use std::collections::{HashMap, HashSet};
+
+use vethkit_core::context::{in_netns, Context};
+use vethkit_core::name::{IfName, NsName};
+use vethkit_core::plan::{Executor, Plan};
+use vethkit_core::rtnl::{self, Link};
+use vethkit_core::step::Step;
+use vethkit_core::{Error, Result};
+
+use crate::cli::Rename;
+
+/// Kinds of link the kernel keeps in their namespace (`netns-local`): they
+/// cannot come back, and go with the namespace.
+const NAMESPACE_LOCAL_KINDS: &[&str] = &["bridge", "bond", "team", "vrf", "openvswitch", "ppp"];
+
+/// A link that comes back: where it was, and its name here.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Return {
+    /// The namespace it leaves.
+    pub netns: NsName,
+    /// Its name there.
+    pub name: IfName,
+    /// Its name here.
+    pub arrival: IfName,
+}
+
+/// What resetting the namespaces takes.
+#[derive(Debug, Default)]
+pub struct Reset {
+    /// The steps: the moves, then the deletions.
+    pub plan: Plan,
+    /// The links that come back.
+    pub returns: Vec<Return>,
+    /// The namespaces that go.
+    pub deleted: Vec<NsName>,
+    /// Links that stay behind, in words, for a warning.
+    pub staying: Vec<String>,
+}
+
+/// Plans the reset of `namespaces`, refusing any name clash here before
+/// anything is done. A missing namespace is an error unless `missing_ok`.
+pub fn plan(
+    context: &mut Context,
+    namespaces: &[NsName],
+    renames: &[Rename],
+    keep_netns: bool,
+    missing_ok: bool,
+) -> Result<Reset> {
+    let home_links = list_links(context, None)?;
+    let renamed: HashMap<&IfName, &IfName> = renames.iter().map(|r| (&r.old, &r.new)).collect();
+    let mut renames_used = HashSet::new();
+    let mut arriving: HashMap<IfName, Return> = HashMap::new();
+    let mut reset = Reset::default();
+    let mut seen = HashSet::new();
+    for netns in namespaces {
+        if !seen.insert(netns) {
+            continue;
+        }
+        if !context.netns_exists(Some(netns)) {
+            if missing_ok {
+                continue;
+            }
+            return Err(Error::failed(format!(
+                "no network namespace named {netns} (see ip netns list)"
+            )));
+        }
+        let mut links = list_links(context, Some(netns))?;
+        links.sort_by_key(|link| link.index);
+        for link in links.iter().filter(|link| link.name != "lo") {
+            let name: IfName = link.name.parse().map_err(Error::failed)?;
+            if let Some(kind) = link
+                .kind
+                .as_deref()
+                .filter(|kind| NAMESPACE_LOCAL_KINDS.contains(kind))
+            {
+                let fate = if keep_netns {
+                    "stays there"
+                } else {
+                    "goes with it"
+                };
+                reset.staying.push(format!(
+                    "{name} (a {kind}) cannot leave netns {netns}; it {fate}"
+                ));
+                continue;
+            }
+            let arrival = match renamed.get(&name) {
+                Some(new) => {
+                    renames_used.insert(name.clone());
+                    (*new).clone()
+                }
+                None => name.clone(),
+            };
+            let clash = |holder: String| {
+                Error::failed(format!(
+                    "cannot bring {name} back from netns {netns}: the name {arrival} is taken by {holder}; choose another with --rename {name}=NEWNAME"
+                ))
+            };
+            if let Some(here) = home_links.iter().find(|l| l.name == arrival.as_str()) {
+                let kind = here.kind.as_deref().unwrap_or("device");
+                return Err(clash(format!("{arrival} here (a {kind})")));
+            }
+            if let Some(earlier) = arriving.get(&arrival) {
+                return Err(clash(format!(
+                    "{} coming back from netns {}",
+                    earlier.name, earlier.netns
+                )));
+            }
+            let back = Return {
+                netns: netns.clone(),
+                name: name.clone(),
+                arrival: arrival.clone(),
+            };
+            reset.plan.push(Step::LinkMove {
+                netns: Some(netns.clone()),
+                name,
+                to: None,
+                new_name: (back.arrival != back.name).then(|| back.arrival.clone()),
+            });
+            arriving.insert(arrival, back.clone());
+            reset.returns.push(back);
+        }
+        if !keep_netns {
+            reset.deleted.push(netns.clone());
+        }
+    }
+    if let Some(unused) = renames.iter().find(|r| !renames_used.contains(&r.old)) {
+        return Err(Error::failed(format!(
+            "cannot rename {}: no interface of that name comes back",
+            unused.old
+        )));
+    }
+    for netns in &reset.deleted {
+        reset.plan.push(Step::NetnsDel {
+            name: netns.clone(),
+        });
+    }
+    Ok(reset)
+}
+
+fn list_links(context: &mut Context, netns: Option<&NsName>) -> Result<Vec<Link>> {
+    let socket = context.socket(netns)?;
+    rtnl::links(socket).map_err(|error| {
+        Error::failed(format!("cannot list the links{}: {error}", in_netns(netns)))
+    })
+}
+
+/// Applies the reset and makes the journal follow it: a link vethkit made
+/// is recorded again under its name here (before it moves, so that a
+/// reset killed half-way leaves it findable), and what the move or the
+/// deletion undid (addresses, routes, namespaces) is forgotten.
+pub fn apply(executor: &mut Executor, reset: &Reset) -> Result<()> {
+    if executor.mode.dry_run {
+        return executor.run_unrecorded(&reset.plan);
+    }
+    let entries = executor.journal.entries()?;
+    let deleted: HashSet<&NsName> = reset.deleted.iter().collect();
+    let returning: HashMap<(&NsName, &IfName), &Return> = reset
+        .returns
+        .iter()
+        .map(|back| ((&back.netns, &back.name), back))
+        .collect();
+    let mut rehomed = Vec::new();
+    let mut undone = Vec::new();
+    for entry in &entries {
+        let target = entry.undo.target();
+        let Some(netns) = target.netns else {
+            continue;
+        };
+        let back = target.link.and_then(|link| returning.get(&(netns, link)));
+        if let (Some(back), Step::LinkDel { kind, .. }) = (back, &entry.undo) {
+            rehomed.push(Step::LinkDel {
+                netns: None,
+                name: back.arrival.clone(),
+                kind: kind.clone(),
+            });
+        }
+        if back.is_some() || deleted.contains(netns) {
+            undone.push(entry);
+        }
+    }
+    let recorded = executor.journal.record(rehomed)?;
+    match executor.run_unrecorded(&reset.plan) {
+        Ok(()) => executor.journal.forget(undone),
+        Err(error) => {
+            let forgotten = executor.journal.forget(&recorded);
+            Err(match forgotten {
+                Ok(()) => error,
+                Err(journal_error) => Error::failed(format!("{error}; {journal_error}")),
+            })
+        }
+    }
+}

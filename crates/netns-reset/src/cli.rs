@@ -1,0 +1,100 @@
+//! The command line of netns-reset.
+
+use std::str::FromStr;
+
+use clap::Parser;
+use vethkit_core::name::{IfName, NsName};
+
+/// Go back to the default namespace: move links home and delete namespaces,
+/// or undo everything vethkit recorded.
+///
+/// `netns-reset NS...` moves every link of each NS except lo back to the
+/// namespace netns-reset runs in (the caller's, never PID 1's), then deletes
+/// NS. Links that the kernel keeps in their namespace (bridges) go with it.
+/// The links brought back are printed, one a line. A name already taken here
+/// is refused before anything moves, unless --rename gives another name.
+///
+/// `netns-reset --all` undoes every change the vethkit journal records, newest
+/// first: firewall rules, sysctls (their old values back), ports, addresses,
+/// routes, bridges, veth pairs and namespaces. Nothing vethkit did not create
+/// is touched. It carries on past failures and keeps in the journal only what
+/// is still there, so running it again finishes the job.
+#[derive(Debug, Parser)]
+#[command(
+    name = "netns-reset",
+    version,
+    override_usage = "netns-reset [OPTIONS] NS...\n       netns-reset [--dry-run] [--verbose] --all",
+    after_help = "Examples:\n  netns-reset ns1                       # veth1 comes back here, ns1 is deleted\n  netns-reset --keep-netns ns1 ns2\n  netns-reset --rename eth0=ns1-eth0 ns1\n  netns-reset ns1 | br-attach br0 -      # reattach what came back\n  netns-reset --all                     # undo everything vethkit did\n\nExit status: 0 done (or nothing to do), 1 failed (for NS..., nothing changed;\nfor --all, what could not be undone stays recorded), 2 bad usage.\nThe journal is $VETHKIT_STATE_DIR/journal (default /run/vethkit)."
+)]
+pub struct Cli {
+    /// Namespaces to empty and delete
+    #[arg(value_name = "NS", required_unless_present = "all")]
+    pub namespaces: Vec<NsName>,
+
+    /// Undo everything the journal records instead
+    #[arg(long, conflicts_with_all = ["namespaces", "keep_netns", "renames", "missing_ok"])]
+    pub all: bool,
+
+    /// Move the links back but keep the namespaces
+    #[arg(long)]
+    pub keep_netns: bool,
+
+    /// Bring link OLD back under the name NEW
+    #[arg(long = "rename", value_name = "OLD=NEW")]
+    pub renames: Vec<Rename>,
+
+    /// A namespace that does not exist is not an error
+    #[arg(long)]
+    pub missing_ok: bool,
+
+    /// Print the equivalent ip (and nft, sysctl) commands and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print each change on stderr as it is made
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// `--rename OLD=NEW`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rename {
+    /// The link's name in its namespace.
+    pub old: IfName,
+    /// Its name once back.
+    pub new: IfName,
+}
+
+impl FromStr for Rename {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (old, new) = text
+            .split_once('=')
+            .ok_or_else(|| format!("{text:?} is not OLD=NEW"))?;
+        Ok(Rename {
+            old: old.parse()?,
+            new: new.parse()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn renames_name_two_valid_interfaces() {
+        let rename: Rename = "eth0=ns1-eth0".parse().unwrap();
+        assert_eq!(rename.old.as_str(), "eth0");
+        assert_eq!(rename.new.as_str(), "ns1-eth0");
+        assert!("eth0".parse::<Rename>().is_err());
+        assert!("eth0=a/b".parse::<Rename>().is_err());
+    }
+}
