@@ -9,6 +9,22 @@ say() { printf '\n%s## %s%s\n' "$bold" "$*" "$plain"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 run_sh() { printf '$ %s\n' "$1"; sh -c "$1"; }
 
+say "0. The lab: a fake outside world, made by hand"
+echo "# An 'outside' namespace holding 203.0.113.1 (TEST-NET-3), reached through the uplink 203.0.113.2:"
+run ip netns add outside
+run ip link add uplink type veth peer name wan netns outside
+run ip addr add 203.0.113.2/24 dev uplink
+run ip link set uplink up
+run ip -n outside addr add 203.0.113.1/24 dev wan
+run ip -n outside link set wan up
+run ip route add default via 203.0.113.1
+snapshot() {
+    ip -br link show; ip -br address show; ip route show; ip netns list
+    nft list ruleset; sysctl net.ipv4.ip_forward net.ipv4.conf.all.rp_filter
+}
+snapshot > /run/before
+echo "# (a snapshot of this state is kept in /run/before, for the end)"
+
 say "1. A veth pair, both ends in this namespace"
 run veth-add veth1 veth2 --addr 10.1.1.1/24 --peer-addr 10.1.1.2/24
 run ip -br address show
@@ -39,16 +55,8 @@ run netns-exec ns4 ping -c 2 10.1.1.3
 echo "# and the bridge's own address, the namespaces' gateway:"
 run netns-exec ns3 ping -c 2 10.1.1.1
 
-say "4. NAT to a fake outside (TEST-NET-3, inside this sandbox)"
-echo "# An 'outside' namespace holding 203.0.113.1, reached through the uplink 203.0.113.2:"
-run ip netns add outside
-run ip link add uplink type veth peer name wan netns outside
-run ip addr add 203.0.113.2/24 dev uplink
-run ip link set uplink up
-run ip -n outside addr add 203.0.113.1/24 dev wan
-run ip -n outside link set wan up
-run ip route add default via 203.0.113.1
-echo "# A host firewall as Docker leaves it: FORWARD policy DROP."
+say "4. NAT to the fake outside, through a DROP policy"
+echo "# A host firewall as Docker leaves it: FORWARD policy DROP (bridged frames pass it too)."
 run iptables -P FORWARD DROP
 run_sh "netns-exec ns3 ping -c 1 -W 1 203.0.113.1 || echo '# blocked, as expected'"
 run nat-masq --dry-run br0 10.1.1.0/24
@@ -56,5 +64,23 @@ run nat-masq br0 10.1.1.0/24
 run netns-exec ns3 ping -c 2 203.0.113.1
 run nft list ruleset
 run iptables -S FORWARD
+
+say "5. Back to the default namespace"
+echo "# The walk-through's 'ip -n ns1 link set netns 1 dev veth1', to this namespace (never PID 1's):"
+run netns-reset --dry-run ns1
+run netns-reset ns1
+run ip -br link show veth1
+echo "# And instead of rebooting: undo everything vethkit recorded, and nothing else."
+run netns-reset --all
+run ip -br link show
+run ip netns list
+echo "# The DROP policy was set by hand, not by vethkit: it stays, without nat-masq's rule."
+run iptables -S FORWARD
+echo "# What was made by hand goes by hand:"
+run nft delete table ip filter
+echo "# Section 0's snapshot against now (links, addresses, routes, namespaces, ruleset, sysctls):"
+snapshot > /run/after
+run diff /run/before /run/after
+echo "# no difference: the state is back"
 
 say "Done: everything above lived in the sandbox and is gone with it"
