@@ -303,3 +303,36 @@ fn bad_input_is_a_one_line_error_and_changes_nothing() {
         ],
     );
 }
+
+/// The kernel copies a new ip_forward to every interface's forwarding:
+/// restoring ip_forward alone would clobber an interface set otherwise by
+/// hand, so that value is recorded and put back too (read from /proc).
+#[test]
+fn restoring_ip_forward_gives_back_what_the_kernel_changed_with_it() {
+    let run = sandbox(
+        r#"
+        conf=/proc/sys/net/ipv4/conf
+        ip link add mine0 type veth peer name mine1
+        echo 1 > $conf/mine0/forwarding
+        values() { echo "$(cat /proc/sys/net/ipv4/ip_forward) $(cat $conf/all/forwarding) $(cat $conf/mine0/forwarding) $(cat $conf/mine1/forwarding)"; }
+        section before
+        values
+        sysctl-set net.ipv4.ip_forward=1
+        section set
+        values
+        section plan
+        sysctl-set --dry-run --restore
+        sysctl-set --restore
+        section restored
+        values
+        "#,
+    )
+    .ok();
+    assert_eq!(run.section("before"), "0 0 1 0");
+    assert_eq!(run.section("set"), "1 1 1 1", "the kernel's copy");
+    assert_eq!(
+        run.section("plan"),
+        "sysctl -w net.ipv4.ip_forward=0 net.ipv4.conf.mine0.forwarding=1"
+    );
+    assert_eq!(run.section("restored"), run.section("before"));
+}

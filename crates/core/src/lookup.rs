@@ -84,14 +84,23 @@ fn unreadable(netns: &Netns, key: &Key, problem: Problem) -> Error {
 }
 
 /// The step that gives `key` in `netns` the value `value`, knowing the
-/// value it replaces; `None` when it has that value already.
+/// value it replaces (and those of the keys the kernel changes with it
+/// that the old value alone would not bring back); `None` when it has that
+/// value already.
 pub fn sysctl_change(
     context: &mut Context,
     netns: &Netns,
     key: &Key,
     value: &str,
 ) -> Result<Option<Step>> {
-    let was = match context.inside(netns.as_ref(), || sysctl::read(key))? {
+    let (was, knock_on) = context.inside(netns.as_ref(), || {
+        let knock_on: Vec<(Key, String)> = sysctl::knock_on(key)
+            .into_iter()
+            .filter_map(|other| Some((other.clone(), sysctl::read(&other).ok()?)))
+            .collect();
+        (sysctl::read(key), knock_on)
+    })?;
+    let was = match was {
         Ok(was) => was,
         Err(Problem::Errno(errno)) => {
             return Err(Error::failed(format!(
@@ -102,10 +111,15 @@ pub fn sysctl_change(
         }
         Err(problem) => return Err(unreadable(netns, key, problem)),
     };
+    let also_was = knock_on
+        .into_iter()
+        .filter(|(_, other_was)| !sysctl::same_value(other_was, &was))
+        .collect();
     Ok((!sysctl::same_value(&was, value)).then(|| Step::SysctlSet {
         netns: netns.clone(),
         key: key.clone(),
         value: value.to_string(),
         was,
+        also_was,
     }))
 }

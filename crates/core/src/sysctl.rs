@@ -175,6 +175,35 @@ pub fn write(key: &Key, value: &str) -> Result<(), Problem> {
     file.write_all(value.as_bytes()).map_err(problem_of)
 }
 
+/// The keys a change of `key` changes too, in the calling thread's network
+/// namespace: a new `net.ipv4.ip_forward` (or `net.ipv4.conf.all.forwarding`)
+/// is copied by the kernel to the forwarding of `default` and of every
+/// interface, and `net.ipv6.conf.all.forwarding` likewise for IPv6; putting
+/// the old value back does not bring back those that differed from it.
+pub fn knock_on(key: &Key) -> Vec<Key> {
+    let family = match key.relative_path().as_str() {
+        "net/ipv4/ip_forward" | "net/ipv4/conf/all/forwarding" => "ipv4",
+        "net/ipv6/conf/all/forwarding" => "ipv6",
+        _ => return Vec::new(),
+    };
+    let directory = format!("{PROC_SYS}/net/{family}/conf");
+    let Ok(entries) = std::fs::read_dir(&directory) else {
+        return Vec::new();
+    };
+    let mut keys: Vec<Key> = entries
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            format!("net/{family}/conf/{name}/forwarding").parse().ok()
+        })
+        .collect();
+    if family == "ipv4" {
+        keys.extend("net/ipv4/ip_forward".parse::<Key>());
+    }
+    keys.retain(|other| other != key);
+    keys.sort();
+    keys
+}
+
 /// Whether two values say the same thing: the same words once runs of
 /// blanks are one space, numbers compared as numbers (`01`, `0x1` and `1`).
 pub fn same_value(a: &str, b: &str) -> bool {

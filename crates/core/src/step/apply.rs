@@ -310,9 +310,19 @@ impl Step {
                 key,
                 value,
                 was,
+                ..
             } => write_sysctl(context, netns, key, value, Some(was), false),
-            Step::SysctlRestore { netns, key, value } => {
-                write_sysctl(context, netns, key, value, None, true)
+            Step::SysctlRestore {
+                netns,
+                key,
+                value,
+                also,
+            } => {
+                write_sysctl(context, netns, key, value, None, true)?;
+                for (key, value) in also {
+                    write_sysctl(context, netns, key, value, None, true)?;
+                }
+                Ok(())
             }
             Step::LinkUp { netns, name } => {
                 on_link(context, netns, name, "bring up", name, |socket, link| {

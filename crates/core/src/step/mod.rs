@@ -10,6 +10,7 @@
 mod apply;
 mod print;
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -182,6 +183,10 @@ pub enum Step {
         value: String,
         /// The value it replaces, put back by the undo.
         was: String,
+        /// Keys the kernel changes along with this one whose values the
+        /// old value alone would not bring back, with their values.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        also_was: BTreeMap<Key, String>,
     },
     /// `[ip netns exec NS] sysctl -w KEY=VALUE`, putting a recorded value
     /// back; nothing when the key is gone (its interface or namespace deleted).
@@ -192,6 +197,9 @@ pub enum Step {
         key: Key,
         /// The value put back.
         value: String,
+        /// Then these keys' values, put back one by one.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        also: BTreeMap<Key, String>,
     },
 }
 
@@ -296,11 +304,16 @@ impl Step {
                 new_name: new_name.map(|_| name),
             }),
             Step::SysctlSet {
-                netns, key, was, ..
+                netns,
+                key,
+                was,
+                also_was,
+                ..
             } => Some(Step::SysctlRestore {
                 netns,
                 key,
                 value: was,
+                also: also_was,
             }),
             Step::Nft { ops } => {
                 let undo: Vec<NftOp> = ops
@@ -388,6 +401,7 @@ mod tests {
             key: "net/ipv4/conf/eth0.100/rp_filter".parse().unwrap(),
             value: "0 1".into(),
             was: "1".into(),
+            also_was: BTreeMap::new(),
         };
         assert_eq!(
             sysctl.to_string(),
@@ -431,6 +445,7 @@ mod tests {
                 key: "net.ipv4.ip_forward".parse().unwrap(),
                 value: "1".into(),
                 was: "0".into(),
+                also_was: BTreeMap::new(),
             },
         ];
         for step in forward {

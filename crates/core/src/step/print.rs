@@ -30,9 +30,16 @@ fn ip(netns: &Netns) -> String {
     }
 }
 
-/// `sysctl -w KEY=VALUE`, run inside `netns` by `ip netns exec`.
-fn sysctl_w(netns: &Netns, key: &Key, value: &str) -> String {
-    let assignment = shell_word(&format!("{key}={value}"));
+/// `sysctl -w KEY=VALUE...`, run inside `netns` by `ip netns exec`.
+fn sysctl_w<'a>(
+    netns: &Netns,
+    assignments: impl IntoIterator<Item = (&'a Key, &'a str)>,
+) -> String {
+    let assignment = assignments
+        .into_iter()
+        .map(|(key, value)| shell_word(&format!("{key}={value}")))
+        .collect::<Vec<_>>()
+        .join(" ");
     match netns {
         Some(name) => format!(
             "ip netns exec {} sysctl -w {assignment}",
@@ -133,9 +140,18 @@ impl fmt::Display for Step {
             }
             Step::SysctlSet {
                 netns, key, value, ..
-            }
-            | Step::SysctlRestore { netns, key, value } => {
-                f.write_str(&sysctl_w(netns, key, value))
+            } => f.write_str(&sysctl_w(netns, [(key, value.as_str())])),
+            Step::SysctlRestore {
+                netns,
+                key,
+                value,
+                also,
+            } => {
+                let others = also.iter().map(|(key, value)| (key, value.as_str()));
+                f.write_str(&sysctl_w(
+                    netns,
+                    [(key, value.as_str())].into_iter().chain(others),
+                ))
             }
             Step::LinkDel { netns, name, .. } => {
                 write!(f, "{} link del dev {}", ip(netns), q(name))
