@@ -57,6 +57,10 @@ impl fmt::Display for KernelError {
 
 impl std::error::Error for KernelError {}
 
+/// How many messages [`NetlinkSocket::request_all`] puts in one write: few
+/// enough that their acks fit the socket's receive buffer.
+const MESSAGES_PER_WRITE: usize = 64;
+
 /// A netlink socket of one protocol, in the namespace it was opened in.
 pub struct NetlinkSocket {
     socket: Socket,
@@ -119,9 +123,8 @@ impl NetlinkSocket {
 
     /// Sends `messages` (each with its flags) between `begin` and `end` in
     /// one write, as an nfnetlink batch the kernel applies whole or not at
-    /// all, every message asking for an ack. The kernel answers the batch
-    /// before the write returns; the first error, in message order, is
-    /// returned.
+    /// all, every message asking for an ack. The first error, in message
+    /// order, is returned.
     pub fn transaction<M>(
         &mut self,
         begin: M,
@@ -131,14 +134,53 @@ impl NetlinkSocket {
     where
         M: NetlinkSerializable + NetlinkDeserializable,
     {
-        let first = self.sequence.wrapping_add(1);
+        self.exchange(Some(begin), messages, Some(end))
+    }
+
+    /// Sends `messages` (each with its flags, each asking for an ack) a
+    /// few dozen to a write, without waiting for each answer: many small
+    /// changes cost a few system calls instead of one round trip each. Every
+    /// message is tried; the first error, in message order, is returned.
+    pub fn request_all<M>(&mut self, messages: Vec<(M, u16)>) -> Result<(), KernelError>
+    where
+        M: NetlinkSerializable + NetlinkDeserializable,
+    {
+        let mut first_error = None;
+        let mut messages = messages.into_iter().peekable();
+        while messages.peek().is_some() {
+            let chunk: Vec<(M, u16)> = messages.by_ref().take(MESSAGES_PER_WRITE).collect();
+            if let Err(error) = self.exchange(None, chunk, None) {
+                first_error.get_or_insert(error);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Sends `messages`, framed by `begin` and `end` when given, in one
+    /// write, and collects the acks. The kernel handles a write's messages
+    /// before the write returns, so the acks are all queued by then.
+    fn exchange<M>(
+        &mut self,
+        begin: Option<M>,
+        messages: Vec<(M, u16)>,
+        end: Option<M>,
+    ) -> Result<(), KernelError>
+    where
+        M: NetlinkSerializable + NetlinkDeserializable,
+    {
         let mut bytes = Vec::new();
-        self.append(&mut bytes, begin, 0);
+        let first = self.sequence.wrapping_add(1);
         let count = messages.len();
+        let framing = usize::from(begin.is_some()) + usize::from(end.is_some());
+        if let Some(begin) = begin {
+            self.append(&mut bytes, begin, 0);
+        }
         for (message, flags) in messages {
             self.append(&mut bytes, message, flags | NLM_F_ACK);
         }
-        self.append(&mut bytes, end, 0);
+        if let Some(end) = end {
+            self.append(&mut bytes, end, 0);
+        }
         self.socket.send(&bytes, 0).map_err(KernelError::from_io)?;
         let mut errors = Vec::new();
         let mut acked = 0;
@@ -157,7 +199,7 @@ impl NetlinkSocket {
                     .map_err(|_| KernelError::protocol("malformed netlink message"))?;
                 offset += (packet.length() as usize + 3) & !3;
                 let position = packet.sequence_number().wrapping_sub(first);
-                if packet.message_type() != NLMSG_ERROR || position > count as u32 + 1 {
+                if packet.message_type() != NLMSG_ERROR || position >= (count + framing) as u32 {
                     continue;
                 }
                 match ack_result(packet.flags(), packet.payload()) {

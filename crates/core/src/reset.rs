@@ -280,8 +280,6 @@ fn delete_as_group(
 ) -> Result<()> {
     let socket = context.socket(netns.as_ref())?;
     let failed = |error| Error::failed(format!("cannot delete links together: {error}"));
-    for index in indexes {
-        rtnl::set_group(socket, *index, group).map_err(failed)?;
-    }
+    rtnl::set_group(socket, indexes, group).map_err(failed)?;
     rtnl::delete_group(socket, group).map_err(failed)
 }

@@ -182,12 +182,19 @@ pub fn move_link(
     socket.request(RouteNetlinkMessage::NewLink(message), 0)
 }
 
-/// Puts a link in an interface group (`ip link set dev NAME group GROUP`).
-pub fn set_group(socket: &mut RouteSocket, index: u32, group: u32) -> Result<(), KernelError> {
-    let mut message = LinkMessage::default();
-    message.header.index = index;
-    message.attributes.push(LinkAttribute::Group(group));
-    socket.request(RouteNetlinkMessage::NewLink(message), 0)
+/// Puts links in an interface group (`ip link set dev NAME group GROUP`,
+/// for each), the requests sent together.
+pub fn set_group(socket: &mut RouteSocket, indexes: &[u32], group: u32) -> Result<(), KernelError> {
+    let messages = indexes
+        .iter()
+        .map(|index| {
+            let mut message = LinkMessage::default();
+            message.header.index = *index;
+            message.attributes.push(LinkAttribute::Group(group));
+            (RouteNetlinkMessage::NewLink(message), 0)
+        })
+        .collect();
+    socket.request_all(messages)
 }
 
 /// Deletes every link of a group in one request (`ip link del group GROUP`).
