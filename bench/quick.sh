@@ -3,7 +3,8 @@
 # release build:   make build && tests/sandbox env PATH="$PWD/target/release:$PATH" bench/quick.sh
 # Prints the median of `netns-exec NS true` against `ip netns exec NS true`
 # and `nsenter`, and the wall time of one `veth-add --batch` of 1000 pairs,
-# each with one end in its own namespace, an address and a default route.
+# each with one end in its own namespace, an address and a default route,
+# and of the netns-reset --all that undoes it.
 # (The full side-by-side benchmark with iproute2 scripts is `make bench`, to come.)
 set -eu
 command -v hyperfine >/dev/null || { echo "quick.sh: needs hyperfine (apt-get install hyperfine)" >&2; exit 1; }
@@ -20,3 +21,7 @@ start=$(date +%s%N)
 veth-add --batch /run/hosts > /run/ends
 end=$(date +%s%N)
 echo "veth-add --batch, 1000 pairs: $(( (end - start) / 1000000 )) ms wall; $(wc -l < /run/ends) ends printed, $(ip netns list | wc -l) namespaces"
+start=$(date +%s%N)
+netns-reset --all
+end=$(date +%s%N)
+echo "netns-reset --all of those 1000 pairs: $(( (end - start) / 1000000 )) ms wall; $(ip -o link show | wc -l) links and $(ip netns list | wc -l) namespaces left"
