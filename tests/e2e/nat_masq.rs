@@ -2,7 +2,7 @@
 //! traffic: ping across the bridge, TCP to a fake outside.
 
 use serde_json::Value;
-use vethkit_tests::{assert_refused, journal_standing, sandbox};
+use vethkit_tests::{assert_refused, journal_standing, sandbox, FAKE_OUTSIDE};
 
 /// The walk-through's bridge section: br0 (10.1.1.1/16) joining ns3 and ns4.
 const BRIDGE: &str = r#"
@@ -11,19 +11,9 @@ veth-add veth3 br-veth3 --netns ns3 --addr 10.1.1.3/24 --gateway 10.1.1.1 | br-a
 veth-add veth4 br-veth4 --netns ns4 --addr 10.1.1.4/24 --gateway 10.1.1.1 | br-attach br0 -
 "#;
 
-/// A fake outside: namespace `outside` holding 203.0.113.1 (TEST-NET-3),
-/// reached through the uplink veth (203.0.113.2), the sandbox's default
-/// route; it has no route back to 10.1.1.0/24. A TCP server listens there
-/// once, writing what it sees to /run/server.
-const OUTSIDE: &str = r#"
-ip netns add outside
-ip link add uplink type veth peer name wan netns outside
-ip addr add 203.0.113.2/24 dev uplink
-ip link set uplink up
-ip -n outside addr add 203.0.113.1/24 dev wan
-ip -n outside link set wan up
-ip -n outside link set lo up
-ip route add default via 203.0.113.1
+/// The fake outside, with a TCP server listening there once, writing what
+/// it sees to /run/server.
+const OUTSIDE_SERVER: &str = r#"
 netns-exec outside vethkit-test-tcp listen 203.0.113.1:8080 > /run/server 2>&1 &
 for i in $(seq 50); do grep -q listening /run/server && break; sleep 0.1; done
 "#;
@@ -65,7 +55,8 @@ fn nat_reaches_the_outside_masqueraded(setup: &str) {
         r#"
         {setup}
         {BRIDGE}
-        {OUTSIDE}
+        {FAKE_OUTSIDE}
+        {OUTSIDE_SERVER}
         section before
         netns-exec ns3 vethkit-test-tcp connect 203.0.113.1:8080 2>/dev/null || echo unreachable
         nat-masq br0 10.1.1.0/24

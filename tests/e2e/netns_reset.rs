@@ -2,7 +2,9 @@
 //! ruleset`, sysctl(8), `/proc/self/mountinfo` and real traffic.
 
 use serde_json::Value;
-use vethkit_tests::{assert_mirrored_by_ip, assert_refused, journal_standing, normalize, sandbox};
+use vethkit_tests::{
+    assert_mirrored_by_ip, assert_refused, journal_standing, normalize, sandbox, FAKE_OUTSIDE,
+};
 
 /// `snapshot NAME`: sections NAME-state (every namespace's links,
 /// addresses and routes), NAME-netns, NAME-nft and NAME-sysctls (every
@@ -49,9 +51,8 @@ fn diff_lines(was: &str, now: &str) -> Vec<String> {
 
 /// What is made by hand before vethkit runs, and must be there, unchanged,
 /// after `netns-reset --all`: a namespace, a veth pair on a bridge with an
-/// address, an nf_tables table, sysctls, a fake outside (namespace
-/// `outside` holding 203.0.113.1, TEST-NET-3, behind the uplink), and
-/// Docker's FORWARD policy DROP.
+/// address, an nf_tables table, sysctls and Docker's FORWARD policy DROP
+/// (with [`FAKE_OUTSIDE`]).
 const MADE_BY_HAND: &str = r#"
 ip netns add mine
 ip -n mine link set lo up
@@ -65,13 +66,6 @@ nft add chain inet mine c '{ type filter hook forward priority 10; policy accept
 nft add rule inet mine c ip saddr 10.9.9.0/24 accept comment '"made by hand"'
 echo 2 > /proc/sys/net/ipv4/conf/all/rp_filter
 echo 1 > /proc/sys/net/ipv4/conf/mine0/forwarding
-ip netns add outside
-ip link add uplink type veth peer name wan netns outside
-ip addr add 203.0.113.2/24 dev uplink
-ip link set uplink up
-ip -n outside addr add 203.0.113.1/24 dev wan
-ip -n outside link set wan up
-ip route add default via 203.0.113.1
 iptables -P FORWARD DROP
 "#;
 
@@ -103,6 +97,7 @@ fn the_walkthrough_then_all_gives_back_exactly_the_state_before() {
         r#"
         {SNAPSHOT}
         {MADE_BY_HAND}
+        {FAKE_OUTSIDE}
         snapshot before
         section traffic
         {WALKTHROUGH} >/dev/null

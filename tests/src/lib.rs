@@ -139,6 +139,20 @@ dump_sysctls() {
 }
 "#;
 
+/// A fake outside, made by hand with `ip`: namespace `outside` holding
+/// 203.0.113.1 (TEST-NET-3), reached through the uplink veth (203.0.113.2),
+/// the sandbox's default route. It has no route back to the 10.x subnets.
+pub const FAKE_OUTSIDE: &str = r#"
+ip netns add outside
+ip link add uplink type veth peer name wan netns outside
+ip addr add 203.0.113.2/24 dev uplink
+ip link set uplink up
+ip -n outside addr add 203.0.113.1/24 dev wan
+ip -n outside link set wan up
+ip -n outside link set lo up
+ip route add default via 203.0.113.1
+"#;
+
 /// Keys whose values differ between two equal setups: indexes, random
 /// MACs (and the bridge ids made from them), namespace ids, lifetimes,
 /// counters, bridge timers, and the operstate and bridge port state the
