@@ -59,8 +59,14 @@ pub fn planned_steps(context: &mut Context, entries: &[Entry]) -> Result<Vec<Ste
     let in_order = sorted
         .direct
         .iter()
-        .chain(sorted.links.iter().flat_map(|(_, group)| group.iter()))
-        .chain(sorted.namespaces.iter());
+        .copied()
+        .chain(
+            sorted
+                .links
+                .iter()
+                .flat_map(|(_, group)| group.iter().map(|d| d.entry)),
+        )
+        .chain(sorted.namespaces.iter().copied());
     let mut steps = Vec::new();
     for entry in in_order {
         match &entry.undo {
@@ -88,27 +94,29 @@ pub fn undo_all(
     let sorted = Sorted::of(entries);
     let mut outcome = Outcome::default();
     let mut done: HashSet<Cover> = HashSet::new();
-    let mut not_ours: Vec<Cover> = Vec::new();
+    let mut not_ours: HashSet<Cover> = HashSet::new();
 
     for entry in &sorted.direct {
         announce(&entry.undo);
         settle(&mut outcome, entry, entry.undo.apply(context));
     }
     for (netns, group) in &sorted.links {
-        for entry in group {
-            announce(&entry.undo);
+        for deletion in group {
+            announce(&deletion.entry.undo);
         }
         let results = delete_links(context, netns, group);
-        for (entry, result) in group.iter().zip(results) {
-            let cover = link_cover(&entry.undo);
+        for (deletion, result) in group.iter().zip(results) {
+            let cover = Cover::Link(netns.clone(), deletion.name.clone());
             match result {
                 Ok(Deletion::Done) => {
                     done.insert(cover);
                 }
-                Ok(Deletion::NotOurs) => not_ours.push(cover),
+                Ok(Deletion::NotOurs) => {
+                    not_ours.insert(cover);
+                }
                 Err(_) => {}
             }
-            settle(&mut outcome, entry, result.map(drop));
+            settle(&mut outcome, deletion.entry, result.map(drop));
         }
     }
     // Changes to a link of the same name that is not ours were not covered after all.
@@ -143,10 +151,11 @@ fn settle(outcome: &mut Outcome, entry: &Entry, result: Result<()>) {
     }
 }
 
-fn link_cover(step: &Step) -> Cover {
-    let target = step.target();
-    let link = target.link.expect("a link deletion names its link").clone();
-    Cover::Link(target.netns.cloned(), link)
+/// A `LinkDel` entry, taken apart.
+struct LinkDeletion<'a> {
+    entry: &'a Entry,
+    name: &'a IfName,
+    kind: &'a str,
 }
 
 /// The entries, newest first, sorted into what is sent when.
@@ -154,7 +163,7 @@ struct Sorted<'a> {
     /// Undone one by one, first.
     direct: Vec<&'a Entry>,
     /// Link deletions, by namespace in the order they first appear.
-    links: Vec<(Netns, Vec<&'a Entry>)>,
+    links: Vec<(Netns, Vec<LinkDeletion<'a>>)>,
     /// Namespace deletions, last.
     namespaces: Vec<&'a Entry>,
     /// Entries a deletion covers, with the deletion.
@@ -170,8 +179,8 @@ impl<'a> Sorted<'a> {
                 Step::NetnsDel { name } => {
                     doomed_namespaces.insert(name.clone());
                 }
-                step @ Step::LinkDel { .. } => {
-                    doomed_links.insert(link_cover(step));
+                Step::LinkDel { netns, name, .. } => {
+                    doomed_links.insert(Cover::Link(netns.clone(), name.clone()));
                 }
                 _ => {}
             }
@@ -187,12 +196,14 @@ impl<'a> Sorted<'a> {
             let target = entry.undo.target();
             match &entry.undo {
                 Step::NetnsDel { .. } => sorted.namespaces.push(entry),
-                Step::LinkDel { netns, .. } => {
+                Step::LinkDel { netns, name, kind } => {
                     let slot = *link_groups.entry(netns.clone()).or_insert_with(|| {
                         sorted.links.push((netns.clone(), Vec::new()));
                         sorted.links.len() - 1
                     });
-                    sorted.links[slot].1.push(entry);
+                    sorted.links[slot]
+                        .1
+                        .push(LinkDeletion { entry, name, kind });
                 }
                 _ => {
                     let in_doomed_netns = target
@@ -214,11 +225,15 @@ impl<'a> Sorted<'a> {
     }
 }
 
-/// Deletes the links of `entries` (all `LinkDel` in `netns`) that are
-/// still there and of their kind, together when there are several.
-fn delete_links(context: &mut Context, netns: &Netns, entries: &[&Entry]) -> Vec<Result<Deletion>> {
+/// Deletes the links of `deletions` (all in `netns`) that are still there
+/// and of their kind, together when there are several.
+fn delete_links(
+    context: &mut Context,
+    netns: &Netns,
+    deletions: &[LinkDeletion<'_>],
+) -> Vec<Result<Deletion>> {
     if !context.netns_exists(netns.as_ref()) {
-        return entries.iter().map(|_| Ok(Deletion::Done)).collect();
+        return deletions.iter().map(|_| Ok(Deletion::Done)).collect();
     }
     let listed = context.socket(netns.as_ref()).and_then(|socket| {
         rtnl::links(socket).map_err(|error| {
@@ -230,7 +245,7 @@ fn delete_links(context: &mut Context, netns: &Netns, entries: &[&Entry]) -> Vec
     });
     let links = match listed {
         Ok(links) => links,
-        Err(error) => return entries.iter().map(|_| Err(error.clone())).collect(),
+        Err(error) => return deletions.iter().map(|_| Err(error.clone())).collect(),
     };
     let by_name: HashMap<&str, &rtnl::Link> = links
         .iter()
@@ -238,32 +253,27 @@ fn delete_links(context: &mut Context, netns: &Netns, entries: &[&Entry]) -> Vec
         .collect();
     let mut doomed = Vec::new();
     let mut results = Vec::new();
-    for entry in entries {
-        let Step::LinkDel { name, kind, .. } = &entry.undo else {
-            unreachable!("only link deletions are gathered by namespace");
-        };
-        results.push(match by_name.get(name.as_str()) {
+    for deletion in deletions {
+        results.push(match by_name.get(deletion.name.as_str()) {
             None => Ok(Deletion::Done),
-            Some(link) if link.kind.as_deref() == Some(kind.as_str()) => {
+            Some(link) if link.kind.as_deref() == Some(deletion.kind) => {
                 doomed.push(link.index);
                 Ok(Deletion::Done)
             }
             Some(_) => Ok(Deletion::NotOurs),
         });
     }
-    if doomed.len() > 1 {
-        let in_use: HashSet<u32> = links.iter().map(|link| link.group).collect();
-        let group = (FIRST_GROUP..)
-            .find(|group| !in_use.contains(group))
-            .expect("some interface group is free");
+    let in_use: HashSet<u32> = links.iter().map(|link| link.group).collect();
+    let free_group = (FIRST_GROUP..=u32::MAX).find(|group| !in_use.contains(group));
+    if let (true, Some(group)) = (doomed.len() > 1, free_group) {
         if delete_as_group(context, netns, &doomed, group).is_ok() {
             return results;
         }
     }
     // One by one: alone, or when the group deletion failed, to say which link fails.
-    for (entry, result) in entries.iter().zip(results.iter_mut()) {
+    for (deletion, result) in deletions.iter().zip(results.iter_mut()) {
         if matches!(result, Ok(Deletion::Done)) {
-            if let Err(error) = entry.undo.apply(context) {
+            if let Err(error) = deletion.entry.undo.apply(context) {
                 *result = Err(error);
             }
         }
