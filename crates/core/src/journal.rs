@@ -61,6 +61,8 @@ pub struct Entry {
 pub struct Journal {
     path: PathBuf,
     file: Option<File>,
+    /// The namespace this process records its changes from.
+    home: Option<u64>,
 }
 
 impl Journal {
@@ -74,6 +76,7 @@ impl Journal {
         Journal {
             path: directory.join(JOURNAL_FILE),
             file: None,
+            home: crate::netns::current_id().ok(),
         }
     }
 
@@ -129,11 +132,7 @@ impl Journal {
         if lines.is_empty() {
             return Ok(());
         }
-        let mut text = String::new();
-        for line in lines {
-            text += &serde_json::to_string(line).expect("journal lines always serialize");
-            text.push('\n');
-        }
+        let mut text = text_of(lines);
         let mut locked = self.lock(true)?;
         let length = locked.seek(SeekFrom::End(0)).unwrap_or(0);
         if length > 0 {
@@ -157,7 +156,7 @@ impl Journal {
             .map(|d| d.as_nanos())
             .unwrap_or(0);
         let pid = std::process::id();
-        let home = crate::netns::current_id().ok();
+        let home = self.home;
         let entries: Vec<Entry> = undo_steps
             .into_iter()
             .map(|undo| {
@@ -169,14 +168,7 @@ impl Journal {
                 }
             })
             .collect();
-        let lines: Vec<Line> = entries
-            .iter()
-            .map(|e| Line::Entry {
-                id: e.id.clone(),
-                home: e.home,
-                undo: e.undo.clone(),
-            })
-            .collect();
+        let lines: Vec<Line> = entries.iter().cloned().map(Line::from).collect();
         self.append(&lines)?;
         Ok(entries)
     }
@@ -208,16 +200,7 @@ impl Journal {
         }
         let mut locked = self.lock(true)?;
         let entries = standing(&mut locked).map_err(|e| self.cannot("read", &e))?;
-        let mut text = String::new();
-        for entry in entries {
-            let line = Line::Entry {
-                id: entry.id,
-                home: entry.home,
-                undo: entry.undo,
-            };
-            text += &serde_json::to_string(&line).expect("journal lines always serialize");
-            text.push('\n');
-        }
+        let text = text_of(&entries.into_iter().map(Line::from).collect::<Vec<_>>());
         let fresh = self.path.with_extension("new");
         fs::write(&fresh, text)
             .and_then(|()| fs::rename(&fresh, &self.path))
@@ -225,6 +208,26 @@ impl Journal {
         self.file = None;
         Ok(())
     }
+}
+
+impl From<Entry> for Line {
+    fn from(entry: Entry) -> Line {
+        Line::Entry {
+            id: entry.id,
+            home: entry.home,
+            undo: entry.undo,
+        }
+    }
+}
+
+/// `lines` as JSON lines.
+fn text_of(lines: &[Line]) -> String {
+    let mut text = String::new();
+    for line in lines {
+        text += &serde_json::to_string(line).expect("journal lines always serialize");
+        text.push('\n');
+    }
+    text
 }
 
 /// Reads the entries still in place from the start of `file`.
@@ -261,6 +264,7 @@ mod tests {
         Journal {
             path: directory.join(JOURNAL_FILE),
             file: None,
+            home: None,
         }
     }
 

@@ -23,6 +23,17 @@ pub fn link(context: &mut Context, netns: &Netns, name: &IfName) -> Result<Optio
     })
 }
 
+/// Every link of `netns`.
+pub fn links(context: &mut Context, netns: &Netns) -> Result<Vec<Link>> {
+    let socket = context.socket(netns.as_ref())?;
+    rtnl::links(socket).map_err(|error| {
+        Error::failed(format!(
+            "cannot list the links{}: {error}",
+            in_netns(netns.as_ref())
+        ))
+    })
+}
+
 /// The name of the link with index `index` in `netns` (the index itself
 /// when it is gone).
 pub fn link_name(context: &mut Context, netns: &Netns, index: u32) -> Result<String> {

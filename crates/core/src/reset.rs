@@ -15,9 +15,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::context::{in_netns, Context, Netns};
+use crate::context::{Context, Netns};
 use crate::error::{Error, Result};
 use crate::journal::Entry;
+use crate::lookup;
 use crate::name::{IfName, NsName};
 use crate::nft;
 use crate::rtnl;
@@ -235,15 +236,7 @@ fn delete_links(
     if !context.netns_exists(netns.as_ref()) {
         return deletions.iter().map(|_| Ok(Deletion::Done)).collect();
     }
-    let listed = context.socket(netns.as_ref()).and_then(|socket| {
-        rtnl::links(socket).map_err(|error| {
-            Error::failed(format!(
-                "cannot list the links{}: {error}",
-                in_netns(netns.as_ref())
-            ))
-        })
-    });
-    let links = match listed {
+    let links = match lookup::links(context, netns) {
         Ok(links) => links,
         Err(error) => return deletions.iter().map(|_| Err(error.clone())).collect(),
     };

@@ -1,10 +1,8 @@
 //! `netns-reset --all`: undo everything the journal records.
 
-use std::io::Write;
-
 use vethkit_core::journal::Entry;
 use vethkit_core::netns;
-use vethkit_core::plan::Executor;
+use vethkit_core::plan::{Executor, Plan};
 use vethkit_core::reset;
 use vethkit_core::{Error, Result};
 
@@ -25,11 +23,8 @@ pub fn run(executor: &mut Executor) -> Result<()> {
         );
     }
     if executor.mode.dry_run {
-        let mut out = std::io::stdout().lock();
-        for step in reset::planned_steps(&mut executor.context, &ours)? {
-            let _ = writeln!(out, "{step}");
-        }
-        return Ok(());
+        let steps = reset::planned_steps(&mut executor.context, &ours)?;
+        return executor.run_unrecorded(&Plan { steps });
     }
     let program = executor.program;
     let verbose = executor.mode.verbose;

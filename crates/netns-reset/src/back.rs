@@ -3,10 +3,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use vethkit_core::context::{in_netns, Context};
+use vethkit_core::context::Context;
+use vethkit_core::lookup;
 use vethkit_core::name::{IfName, NsName};
 use vethkit_core::plan::{Executor, Plan};
-use vethkit_core::rtnl::{self, Link};
 use vethkit_core::step::Step;
 use vethkit_core::{Error, Result};
 
@@ -49,7 +49,7 @@ pub fn plan(
     keep_netns: bool,
     missing_ok: bool,
 ) -> Result<Reset> {
-    let home_links = list_links(context, None)?;
+    let home_links = lookup::links(context, &None)?;
     let renamed: HashMap<&IfName, &IfName> = renames.iter().map(|r| (&r.old, &r.new)).collect();
     let mut renames_used = HashSet::new();
     let mut arriving: HashMap<IfName, Return> = HashMap::new();
@@ -67,7 +67,7 @@ pub fn plan(
                 "no network namespace named {netns} (see ip netns list)"
             )));
         }
-        let mut links = list_links(context, Some(netns))?;
+        let mut links = lookup::links(context, &Some(netns.clone()))?;
         links.sort_by_key(|link| link.index);
         for link in links.iter().filter(|link| link.name != "lo") {
             let name: IfName = link.name.parse().map_err(Error::failed)?;
@@ -138,13 +138,6 @@ pub fn plan(
         });
     }
     Ok(reset)
-}
-
-fn list_links(context: &mut Context, netns: Option<&NsName>) -> Result<Vec<Link>> {
-    let socket = context.socket(netns)?;
-    rtnl::links(socket).map_err(|error| {
-        Error::failed(format!("cannot list the links{}: {error}", in_netns(netns)))
-    })
 }
 
 /// Applies the reset and makes the journal follow it: a link vethkit made
