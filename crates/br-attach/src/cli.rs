@@ -3,6 +3,7 @@
 use clap::Parser;
 use ipnet::IpNet;
 use vethkit_core::cli::parse_cidr;
+use vethkit_core::manual::{Example, Manual, EXIT_STATUSES};
 use vethkit_core::name::{IfName, NsName};
 
 /// Create a bridge if it is missing, bring it up, and attach ports to it.
@@ -17,7 +18,7 @@ use vethkit_core::name::{IfName, NsName};
     name = "br-attach",
     version,
     override_usage = "br-attach [OPTIONS] BRIDGE [PORT... | -]\n       br-attach [-n NS] [--dry-run] [--verbose] BRIDGE --detach PORT...",
-    after_help = "Examples:\n  br-attach br0 --addr 10.1.1.1/16\n  veth-add veth3 br-veth3 --netns ns3 --addr 10.1.1.3/24 --gateway 10.1.1.1 | br-attach br0 -\n  br-attach br0 --detach br-veth3\n  br-attach --dry-run br0 br-veth3     # print the ip commands instead\n\nExit status: 0 done (or nothing to do), 1 failed (nothing changed), 2 bad usage.\nChanges are recorded in $VETHKIT_STATE_DIR/journal (default /run/vethkit)."
+    after_help = MANUAL.after_help()
 )]
 pub struct Cli {
     /// The bridge (created if missing)
@@ -84,6 +85,54 @@ impl Cli {
         }
     }
 }
+
+/// The rest of br-attach's manual: the walk-through's bridge steps.
+pub const MANUAL: Manual = Manual {
+    examples: &[
+        Example {
+            command: "br-attach br0 --addr 10.1.1.1/16",
+            does: "Create bridge br0 if it is missing, give it an address and bring it up.",
+            replaces: &[
+                "ip link add br0 type bridge",
+                "ip addr add 10.1.1.1/16 dev br0",
+                "ip link set br0 up",
+            ],
+        },
+        Example {
+            command: "br-attach br0 br-veth3 br-veth4",
+            does: "Attach two ports to br0 and bring them up.",
+            replaces: &[
+                "ip link set br-veth3 master br0",
+                "ip link set br-veth3 up",
+                "ip link set br-veth4 master br0",
+                "ip link set br-veth4 up",
+            ],
+        },
+        Example {
+            command: "veth-add veth3 br-veth3 --netns ns3 --addr 10.1.1.3/24 | br-attach br0 -",
+            does:
+                "Attach the ends veth-add(8) leaves in this namespace, read one a line from stdin.",
+            replaces: &["ip link set br-veth3 master br0", "ip link set br-veth3 up"],
+        },
+        Example {
+            command: "br-attach br0 --detach br-veth3",
+            does: "Take a port off the bridge.",
+            replaces: &["ip link set br-veth3 nomaster"],
+        },
+        Example {
+            command: "br-attach -n lab br1 --stp --mtu 9000",
+            does: "A bridge with spanning tree and jumbo frames, inside namespace lab.",
+            replaces: &[
+                "ip -n lab link add br1 type bridge stp_state 1",
+                "ip -n lab link set br1 mtu 9000",
+                "ip -n lab link set br1 up",
+            ],
+        },
+    ],
+    exit_statuses: EXIT_STATUSES,
+    files: &[],
+    see_also: &["bridge(8)", "ip-link(8)", "ip-address(8)"],
+};
 
 #[cfg(test)]
 mod tests {

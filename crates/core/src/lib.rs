@@ -7,8 +7,11 @@
 //! The pieces steps are made of live here too: a synchronous [`netlink`]
 //! socket, iproute2-compatible named namespaces ([`netns`]) with one socket
 //! each ([`context`]), validated [`name`]s and [`mac`] addresses, link,
-//! address and route requests ([`rtnl`]) and the state read while planning ([`lookup`]), network sysctls ([`sysctl`]), nf_tables rules ([`nft`]), undoing the whole journal ([`reset`]), the [`error`] type and the shared
-//! `main` wrapper ([`cli`]).
+//! address and route requests ([`rtnl`]) and the state read while planning ([`lookup`]), network
+//! sysctls ([`sysctl`]), nf_tables rules ([`nft`]), undoing the whole
+//! journal ([`reset`]), the [`error`] type, the shared `main` wrapper
+//! ([`cli`]), and what each command's manual says beyond its options
+//! ([`manual`]).
 
 pub mod cli;
 pub mod context;
@@ -16,6 +19,7 @@ pub mod error;
 pub mod journal;
 pub mod lookup;
 pub mod mac;
+pub mod manual;
 pub mod name;
 pub mod netlink;
 pub mod netns;

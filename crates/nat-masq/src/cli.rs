@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use ipnet::{IpNet, Ipv4Net};
+use vethkit_core::manual::{Example, Manual, EXIT_STATUSES};
 use vethkit_core::name::IfName;
 
 /// Accept forwarding on a bridge and masquerade its subnets, in nf_tables.
@@ -18,7 +19,7 @@ use vethkit_core::name::IfName;
     name = "nat-masq",
     version,
     override_usage = "nat-masq [--dry-run] [--verbose] BRIDGE [SUBNET...]\n       nat-masq --delete BRIDGE [SUBNET...]\n       nat-masq --list [--json]",
-    after_help = "Examples:\n  nat-masq br0                  # forward between br0's ports\n  nat-masq br0 10.1.1.0/24      # and masquerade 10.1.1.0/24 out of any other interface\n  nat-masq --dry-run br0 10.1.1.0/24 | nft -f -\n  nat-masq --delete br0\n\nSubnets are IPv4, given as their network (10.1.1.0/24, not 10.1.1.1/24).\nExit status: 0 done (or nothing to do), 1 failed (nothing changed), 2 bad usage.\nChanges are recorded in $VETHKIT_STATE_DIR/journal (default /run/vethkit)."
+    after_help = MANUAL.after_help()
 )]
 pub struct Cli {
     /// The bridge whose traffic is forwarded
@@ -68,6 +69,51 @@ fn parse_subnet(text: &str) -> Result<Ipv4Net, String> {
     }
     Ok(net)
 }
+
+/// The rest of nat-masq's manual: the walk-through's firewall steps.
+pub const MANUAL: Manual = Manual {
+    examples: &[
+        Example {
+            command: "nat-masq br0",
+            does: "Accept forwarding between the ports of br0.",
+            replaces: &["iptables -A FORWARD -i br0 -o br0 -j ACCEPT"],
+        },
+        Example {
+            command: "nat-masq br0 10.1.1.0/24",
+            does: "Also masquerade 10.1.1.0/24 out of any other interface, accept its forwarded \
+                   traffic and the replies, and turn on forwarding (the old value recorded).",
+            replaces: &[
+                "iptables -A FORWARD -i br0 -o br0 -j ACCEPT",
+                "iptables -A FORWARD -i br0 -s 10.1.1.0/24 -j ACCEPT",
+                "iptables -A FORWARD -o br0 -d 10.1.1.0/24 -j ACCEPT",
+                "iptables -t nat -A POSTROUTING -s 10.1.1.0/24 ! -o br0 -j MASQUERADE",
+                "sysctl -w net.ipv4.ip_forward=1",
+            ],
+        },
+        Example {
+            command: "nat-masq --list",
+            does: "Show vethkit's rules.",
+            replaces: &["iptables -S FORWARD", "iptables -t nat -S POSTROUTING"],
+        },
+        Example {
+            command: "nat-masq --delete br0 10.1.1.0/24",
+            does: "Remove the rules for 10.1.1.0/24; with no subnet, all of br0's.",
+            replaces: &[
+                "iptables -D FORWARD -i br0 -s 10.1.1.0/24 -j ACCEPT",
+                "iptables -D FORWARD -o br0 -d 10.1.1.0/24 -j ACCEPT",
+                "iptables -t nat -D POSTROUTING -s 10.1.1.0/24 ! -o br0 -j MASQUERADE",
+            ],
+        },
+        Example {
+            command: "nat-masq --dry-run br0 10.1.1.0/24 | nft -f -",
+            does: "Print the rules as nft(8) input, here to have nft add them.",
+            replaces: &[],
+        },
+    ],
+    exit_statuses: EXIT_STATUSES,
+    files: &[],
+    see_also: &["nft(8)", "iptables(8)", "iptables-nft(8)"],
+};
 
 #[cfg(test)]
 mod tests {

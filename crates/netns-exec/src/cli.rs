@@ -2,7 +2,8 @@
 
 use std::ffi::OsString;
 
-use clap::Parser;
+use clap::{Parser, ValueHint};
+use vethkit_core::manual::{Example, Manual};
 use vethkit_core::name::NsName;
 
 /// Run a command inside a named network namespace, exactly as `ip netns exec` does.
@@ -16,7 +17,7 @@ use vethkit_core::name::NsName;
 #[command(
     name = "netns-exec",
     version,
-    after_help = "Examples:\n  netns-exec ns2 ping -c 2 10.1.1.1\n  netns-exec --create lab1 -- ip -br link\n  netns-exec ns1                 # a shell inside ns1\n\nExit status: the command's; 126 it cannot run, 127 not found,\n1 the namespace cannot be entered, 2 bad usage."
+    after_help = MANUAL.after_help()
 )]
 pub struct Cli {
     /// Create the namespace first if it is missing
@@ -30,11 +31,49 @@ pub struct Cli {
     /// The command and its arguments (default: $SHELL)
     #[arg(
         value_name = "CMD",
+        value_hint = ValueHint::CommandWithArguments,
         trailing_var_arg = true,
         allow_hyphen_values = true
     )]
     pub command: Vec<OsString>,
 }
+
+/// The rest of netns-exec's manual.
+pub const MANUAL: Manual = Manual {
+    examples: &[
+        Example {
+            command: "netns-exec ns2 ping -c 2 10.1.1.1",
+            does: "Ping from inside ns2.",
+            replaces: &["ip netns exec ns2 ping -c 2 10.1.1.1"],
+        },
+        Example {
+            command: "netns-exec --create lab1 -- ip -br link",
+            does: "Create namespace lab1 if it is missing, then list its links.",
+            replaces: &["ip netns add lab1", "ip netns exec lab1 ip -br link"],
+        },
+        Example {
+            command: "netns-exec ns1",
+            does: "A shell inside ns1; leave it with exit.",
+            replaces: &["ip netns exec ns1 $SHELL"],
+        },
+    ],
+    exit_statuses: &[
+        ("N", "The command's own exit status, once it runs."),
+        (
+            "1",
+            "The namespace does not exist or cannot be entered; no command was run.",
+        ),
+        ("2", "Bad usage."),
+        ("126", "The command was found but cannot be executed."),
+        ("127", "The command was not found."),
+    ],
+    files: &[(
+        "/etc/netns/NS/",
+        "Each file here is bind-mounted over the file of the same name in /etc for the command, \
+         as ip netns exec does (resolv.conf, say).",
+    )],
+    see_also: &["ip-netns(8)", "nsenter(1)", "unshare(1)"],
+};
 
 #[cfg(test)]
 mod tests {

@@ -3,6 +3,7 @@
 use std::str::FromStr;
 
 use clap::Parser;
+use vethkit_core::manual::{Example, Manual};
 use vethkit_core::name::{IfName, NsName};
 
 /// Go back to the default namespace: move links home and delete namespaces,
@@ -24,7 +25,7 @@ use vethkit_core::name::{IfName, NsName};
     name = "netns-reset",
     version,
     override_usage = "netns-reset [OPTIONS] NS...\n       netns-reset [--dry-run] [--verbose] --all",
-    after_help = "Examples:\n  netns-reset ns1                       # veth1 comes back here, ns1 is deleted\n  netns-reset --keep-netns ns1 ns2\n  netns-reset --rename eth0=ns1-eth0 ns1\n  netns-reset ns1 | br-attach br0 -      # reattach what came back\n  netns-reset --all                     # undo everything vethkit did\n\nExit status: 0 done (or nothing to do), 1 failed (for NS..., nothing changed;\nfor --all, what could not be undone stays recorded), 2 bad usage.\nThe journal is $VETHKIT_STATE_DIR/journal (default /run/vethkit)."
+    after_help = MANUAL.after_help()
 )]
 pub struct Cli {
     /// Namespaces to empty and delete
@@ -78,6 +79,64 @@ impl FromStr for Rename {
         })
     }
 }
+
+/// The rest of netns-reset's manual: the walk-through's way back.
+pub const MANUAL: Manual = Manual {
+    examples: &[
+        Example {
+            command: "netns-reset ns1",
+            does: "Bring veth1 back from ns1 to this namespace (down, without addresses, \
+                   as the kernel moves links), print its name, and delete ns1.",
+            replaces: &["ip -n ns1 link set veth1 netns 1", "ip netns delete ns1"],
+        },
+        Example {
+            command: "netns-reset --keep-netns ns1 ns2",
+            does: "Bring the links of ns1 and ns2 back, and keep the namespaces.",
+            replaces: &[
+                "ip -n ns1 link set veth1 netns 1",
+                "ip -n ns2 link set veth2 netns 1",
+            ],
+        },
+        Example {
+            command: "netns-reset --rename eth0=ns1-eth0 ns1",
+            does: "Bring eth0 back as ns1-eth0, since this namespace has an eth0 of its own.",
+            replaces: &[
+                "ip -n ns1 link set eth0 netns 1 name ns1-eth0",
+                "ip netns delete ns1",
+            ],
+        },
+        Example {
+            command: "netns-reset ns3 | br-attach br0 -",
+            does: "Bring br-veth3 back and attach it to br0 again.",
+            replaces: &[
+                "ip -n ns3 link set br-veth3 netns 1",
+                "ip netns delete ns3",
+                "ip link set br-veth3 master br0",
+                "ip link set br-veth3 up",
+            ],
+        },
+        Example {
+            command: "netns-reset --all",
+            does: "Undo everything vethkit recorded, newest first, and nothing else: \
+                   firewall rules, sysctls, ports, addresses, routes, bridges, pairs, namespaces.",
+            replaces: &["reboot"],
+        },
+    ],
+    exit_statuses: &[
+        ("0", "Done, or nothing needed doing."),
+        (
+            "1",
+            "The operation failed. For NS..., nothing was changed; for --all, \
+               what could not be undone stays in the journal for the next run.",
+        ),
+        (
+            "2",
+            "Bad usage: an unknown option or a name that is not valid. Nothing was changed.",
+        ),
+    ],
+    files: &[],
+    see_also: &["ip-netns(8)", "ip-link(8)"],
+};
 
 #[cfg(test)]
 mod tests {

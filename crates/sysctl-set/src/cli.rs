@@ -1,6 +1,7 @@
 //! The command line of sysctl-set.
 
 use clap::Parser;
+use vethkit_core::manual::{Example, Manual, EXIT_STATUSES};
 use vethkit_core::name::NsName;
 
 /// Set network sysctls (keys under net.), keeping the values they replace.
@@ -16,7 +17,7 @@ use vethkit_core::name::NsName;
     name = "sysctl-set",
     version,
     override_usage = "sysctl-set [OPTIONS] KEY=VALUE... | -\n       sysctl-set [-n NS] KEY...\n       sysctl-set [-n NS] [--dry-run] [--verbose] --restore [KEY...]",
-    after_help = "Examples:\n  sysctl-set net.ipv4.conf.veth1.accept_local=1 net.ipv4.conf.all.rp_filter=0\n  sysctl-set -n ns1 net.ipv4.ip_forward=1\n  sysctl-set net.ipv4.ip_forward            # print the value\n  sysctl-set --restore                      # put back every recorded value\n  printf 'net.ipv4.ip_forward = 1\\n' | sysctl-set -\n\nExit status: 0 done (or nothing to do), 1 failed (nothing changed), 2 bad usage.\nOld values are recorded in $VETHKIT_STATE_DIR/journal (default /run/vethkit)."
+    after_help = MANUAL.after_help()
 )]
 pub struct Cli {
     /// KEY=VALUE to set, KEY to print, or '-' for KEY = VALUE lines on stdin
@@ -39,6 +40,47 @@ pub struct Cli {
     #[arg(short, long)]
     pub verbose: bool,
 }
+
+/// The rest of sysctl-set's manual: the walk-through's sysctls, with a backup.
+pub const MANUAL: Manual = Manual {
+    examples: &[
+        Example {
+            command: "sysctl-set net.ipv4.conf.veth1.accept_local=1 net.ipv4.conf.all.rp_filter=0",
+            does: "Let a pair with both ends here ping across, keeping the old values.",
+            replaces: &[
+                "sysctl net.ipv4.conf.veth1.accept_local net.ipv4.conf.all.rp_filter > backup.conf",
+                "echo 1 > /proc/sys/net/ipv4/conf/veth1/accept_local",
+                "echo 0 > /proc/sys/net/ipv4/conf/all/rp_filter",
+            ],
+        },
+        Example {
+            command: "sysctl-set --restore",
+            does: "Put back every value sysctl-set replaced.",
+            replaces: &["sysctl -p backup.conf"],
+        },
+        Example {
+            command: "sysctl-set -n ns1 net.ipv4.ip_forward=1",
+            does: "Turn on forwarding inside namespace ns1.",
+            replaces: &["ip netns exec ns1 sysctl -w net.ipv4.ip_forward=1"],
+        },
+        Example {
+            command: "sysctl-set net.ipv4.conf.eth0/100.rp_filter",
+            does: "Print a value; the slash stands for the dot in the interface name eth0.100.",
+            replaces: &["cat /proc/sys/net/ipv4/conf/eth0.100/rp_filter"],
+        },
+        Example {
+            command: "printf 'net.ipv4.ip_forward = 1\\n' | sysctl-set -",
+            does: "Read KEY = VALUE lines, as in sysctl.conf(5).",
+            replaces: &["printf 'net.ipv4.ip_forward = 1\\n' | sysctl -p -"],
+        },
+    ],
+    exit_statuses: EXIT_STATUSES,
+    files: &[(
+        "/proc/sys/net/",
+        "The network sysctls, as the namespace worked in sees them.",
+    )],
+    see_also: &["sysctl(8)", "sysctl.conf(5)", "ip-sysctl(7)"],
+};
 
 #[cfg(test)]
 mod tests {

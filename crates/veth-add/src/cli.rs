@@ -7,6 +7,7 @@ use clap::Parser;
 use ipnet::IpNet;
 use vethkit_core::cli::parse_cidr;
 use vethkit_core::mac::Mac;
+use vethkit_core::manual::{Example, Manual, EXIT_STATUSES};
 use vethkit_core::name::{IfName, NsName};
 
 /// Create a veth pair, with its ends placed in network namespaces, addressed, routed and up.
@@ -21,7 +22,7 @@ use vethkit_core::name::{IfName, NsName};
     name = "veth-add",
     version,
     override_usage = "veth-add [OPTIONS] NAME PEER\n       veth-add [--no-up] [--dry-run] [--verbose] [--json] --batch FILE",
-    after_help = "Examples:\n  veth-add veth1 veth2 --netns ns1 --addr 10.1.1.1/24 --peer-netns ns2 --peer-addr 10.1.1.2/24\n  veth-add veth3 br-veth3 --netns ns3 --addr 10.1.1.3/24 --gateway 10.1.1.1 | br-attach br0 -\n  veth-add --dry-run veth1 veth2     # print the ip commands instead\n\nExit status: 0 done (or nothing to do), 1 failed (nothing changed), 2 bad usage.\nChanges are recorded in $VETHKIT_STATE_DIR/journal (default /run/vethkit)."
+    after_help = MANUAL.after_help()
 )]
 pub struct Cli {
     /// Name of the first end
@@ -88,6 +89,78 @@ pub struct Cli {
     #[arg(short, long)]
     pub json: bool,
 }
+
+/// The rest of veth-add's manual: the walk-through's pair steps.
+pub const MANUAL: Manual = Manual {
+    examples: &[
+        Example {
+            command: "veth-add veth1 veth2",
+            does: "Create the pair veth1 and veth2 in this namespace, both ends up.",
+            replaces: &[
+                "ip link add veth1 type veth peer name veth2",
+                "ip link set veth1 up",
+                "ip link set veth2 up",
+            ],
+        },
+        Example {
+            command: "veth-add veth1 veth2 --addr 10.1.1.1/24 --peer-addr 10.1.1.2/24",
+            does: "The same, with an address on each end.",
+            replaces: &[
+                "ip link add veth1 type veth peer name veth2",
+                "ip addr add 10.1.1.1/24 dev veth1",
+                "ip addr add 10.1.1.2/24 dev veth2",
+                "ip link set veth1 up",
+                "ip link set veth2 up",
+            ],
+        },
+        Example {
+            command: "veth-add veth1 veth2 --netns ns1 --addr 10.1.1.1/24 --peer-netns ns2 --peer-addr 10.1.1.2/24",
+            does: "Create namespaces ns1 and ns2 if they are missing and the pair straight into them, \
+                   one end in each, addressed and up, lo up in both.",
+            replaces: &[
+                "ip netns add ns1",
+                "ip netns add ns2",
+                "ip link add veth1 type veth peer name veth2",
+                "ip link set veth1 netns ns1",
+                "ip link set veth2 netns ns2",
+                "ip netns exec ns1 ip addr add 10.1.1.1/24 dev veth1",
+                "ip netns exec ns2 ip addr add 10.1.1.2/24 dev veth2",
+                "ip netns exec ns1 ip link set veth1 up",
+                "ip netns exec ns2 ip link set veth2 up",
+            ],
+        },
+        Example {
+            command: "veth-add veth3 br-veth3 --netns ns3 --addr 10.1.1.3/24 --gateway 10.1.1.1 | br-attach br0 -",
+            does: "A host on a bridge: veth3 goes into ns3 with an address and a default route, \
+                   br-veth3 stays here, is printed, and br-attach(8) attaches it to br0.",
+            replaces: &[
+                "ip netns add ns3",
+                "ip link add veth3 type veth peer name br-veth3",
+                "ip link set veth3 netns ns3",
+                "ip netns exec ns3 ip addr add 10.1.1.3/24 dev veth3",
+                "ip netns exec ns3 ip link set veth3 up",
+                "ip netns exec ns3 ip route add default via 10.1.1.1",
+                "ip link set br-veth3 master br0",
+                "ip link set br-veth3 up",
+            ],
+        },
+        Example {
+            command: "veth-add --batch hosts | br-attach br0 -",
+            does: "Create one pair a line of the file hosts (lines like \
+                   veth5 br-veth5 --netns ns5 --addr 10.1.1.5/24 --gateway 10.1.1.1), \
+                   all in one process, and attach the ends left here to br0.",
+            replaces: &[],
+        },
+        Example {
+            command: "veth-add --dry-run veth1 veth2 --netns ns1",
+            does: "Print the ip commands that do the same, and change nothing.",
+            replaces: &[],
+        },
+    ],
+    exit_statuses: EXIT_STATUSES,
+    files: &[],
+    see_also: &["ip-link(8)", "ip-address(8)", "ip-route(8)", "ip-netns(8)", "veth(4)"],
+};
 
 #[cfg(test)]
 mod tests {

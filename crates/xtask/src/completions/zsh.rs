@@ -1,0 +1,157 @@
+//! zsh: clap's `_arguments` function, kept under another name, and a
+//! vethkit function in its place that completes looked-up values and hands
+//! every other word to it.
+
+use super::{case_block, netns_assignment, Lookup, Spec};
+
+/// The helpers every vethkit zsh completion carries.
+const HELPERS: &str = r#"
+# vethkit: the values clap cannot know are looked up when tab is pressed;
+# every other word goes to clap's function above.
+
+# Named network namespaces, as ip netns keeps them.
+(( $+functions[_vethkit_namespaces] )) ||
+_vethkit_namespaces() {
+    local expl
+    _wanted namespaces expl 'network namespace' compadd -- /run/netns/*(N:t)
+}
+
+# _vethkit_interfaces [NS]: the interfaces here, or in namespace NS.
+(( $+functions[_vethkit_interfaces] )) ||
+_vethkit_interfaces() {
+    local expl
+    local -a names
+    names=(${${(f)"$(ip ${1:+-n} $1 -br link show 2>/dev/null)"}%%[@ ]*})
+    _wanted interfaces expl 'interface' compadd -a names
+}
+
+# _vethkit_sysctl_keys [NS]: the net. sysctl keys here, or in namespace NS,
+# spelt as sysctl spells them (a dot inside a name becomes a slash).
+(( $+functions[_vethkit_sysctl_keys] )) ||
+_vethkit_sysctl_keys() {
+    local expl
+    local -a keys
+    keys=(${(f)"$(${1:+netns-exec} $1 find /proc/sys/net -type f 2>/dev/null |
+        sed 's|^/proc/sys/||; y|./|/.|')"})
+    _wanted sysctl-keys expl 'sysctl key' compadd -S '=' -q -a keys
+}
+
+# _vethkit_option_value OPTION...: the value given to the last of these
+# options before the cursor.
+(( $+functions[_vethkit_option_value] )) ||
+_vethkit_option_value() {
+    local i option value
+    for (( i = 2; i < CURRENT; i++ )); do
+        for option; do
+            [[ $words[i] == $option ]] && value=$words[i+1]
+            [[ $words[i] == $option=* ]] && value=${words[i]#*=}
+        done
+    done
+    print -r -- $value
+}
+
+# _vethkit_positionals VALUE_OPTION...: sets positionals to the indexes in
+# words of the words before the cursor that are neither options nor their values.
+(( $+functions[_vethkit_positionals] )) ||
+_vethkit_positionals() {
+    local i after_dashes
+    positionals=()
+    for (( i = 2; i < CURRENT; i++ )); do
+        if [[ -n $after_dashes || $words[i] == - ]]; then
+            positionals+=($i)
+        elif [[ $words[i] == -- ]]; then
+            after_dashes=1
+        elif [[ $words[i] == -* ]]; then
+            (( $argv[(Ie)$words[i]] )) && (( i++ ))
+        else
+            positionals+=($i)
+        fi
+    done
+}
+
+# _vethkit_command INDEX: complete a command line starting at words[INDEX].
+(( $+functions[_vethkit_command] )) ||
+_vethkit_command() {
+    words=("${(@)words[$1,-1]}")
+    (( CURRENT -= $1 - 1 ))
+    _normal
+}
+"#;
+
+/// clap's script for the command, with vethkit's function put in place of
+/// clap's before the script registers it.
+pub fn render(spec: &Spec, generated: &str) -> String {
+    let function = format!("_{}", spec.name);
+    let registration = format!("\nif [ \"$funcstack[1]\" = \"{function}\" ]; then");
+    let (clap_part, clap_registration) = generated.split_once(&registration).unwrap_or_else(|| {
+        panic!("clap_complete's zsh script no longer ends with {registration:?}")
+    });
+    let netns = netns_assignment(spec);
+    let options = case_block(
+        "$words[CURRENT-1]",
+        spec.looked_up_options().map(|(option, lookup)| {
+            (
+                option.spellings.join("|"),
+                format!("{}; return", reply(lookup, "")),
+            )
+        }),
+    );
+    let attached = case_block(
+        "$PREFIX",
+        spec.looked_up_options().filter_map(|(option, lookup)| {
+            let long = option
+                .spellings
+                .iter()
+                .find(|spelling| spelling.starts_with("--"))?;
+            Some((
+                format!("{long}=*"),
+                format!("compset -P '*='; {}; return", reply(lookup, "")),
+            ))
+        }),
+    );
+    let positionals = case_block(
+        "$#positionals",
+        spec.looked_up_positionals()
+            .map(|(place, positional, lookup)| {
+                let pattern = if positional.many {
+                    "*".to_string()
+                } else {
+                    place.to_string()
+                };
+                (pattern, reply(lookup, &(place + 1).to_string()))
+            }),
+    );
+    format!(
+        r#"{clap_part}
+{HELPERS}
+functions[{function}_clap]=$functions[{function}]
+
+{function}() {{
+    local netns
+    local -a positionals
+{netns}{options}{attached}    _vethkit_positionals{value_options}
+{positionals}    {function}_clap "$@"
+}}
+{registration}{clap_registration}
+"#,
+        value_options = spec.value_option_arguments(),
+    )
+}
+
+/// The zsh code completing a `lookup` value; for a positional (`place`
+/// counts from 1), a word starting with '-' is left to clap.
+fn reply(lookup: Lookup, place: &str) -> String {
+    let call = match lookup {
+        Lookup::Namespace => "_vethkit_namespaces",
+        Lookup::Interface => "_vethkit_interfaces $netns",
+        Lookup::SysctlKey => "_vethkit_sysctl_keys $netns",
+        Lookup::Command => {
+            return format!("_vethkit_command ${{positionals[{place}]:-$CURRENT}}; return")
+        }
+    };
+    if place.is_empty() {
+        call.to_string()
+    } else {
+        format!("[[ $PREFIX == -* ]] || {{ {call}; return }}")
+    }
+}
