@@ -25,14 +25,6 @@ function __vethkit_interfaces --description 'Interfaces here, or in namespace $a
     ip $in_netns -br link show 2>/dev/null | string replace -r '[@ ].*' ''
 end
 
-function __vethkit_sysctl_keys --description 'net. sysctl keys here, or in namespace $argv[1]'
-    if test -n "$argv[1]"
-        netns-exec $argv[1] find /proc/sys/net -type f 2>/dev/null
-    else
-        find /proc/sys/net -type f 2>/dev/null
-    end | string replace /proc/sys/ '' | tr ./ /.
-end
-
 function __vethkit_option_value --description 'The value of the last of these options before the cursor'
     set -l tokens (commandline -opc)
     set -l value

@@ -10,34 +10,6 @@ function __vethkit_namespaces --description 'Named network namespaces'
     end
 end
 
-function __vethkit_interfaces --description 'Interfaces here, or in namespace $argv[1]'
-    set -l in_netns
-    test -n "$argv[1]"; and set in_netns -n $argv[1]
-    ip $in_netns -br link show 2>/dev/null | string replace -r '[@ ].*' ''
-end
-
-function __vethkit_sysctl_keys --description 'net. sysctl keys here, or in namespace $argv[1]'
-    if test -n "$argv[1]"
-        netns-exec $argv[1] find /proc/sys/net -type f 2>/dev/null
-    else
-        find /proc/sys/net -type f 2>/dev/null
-    end | string replace /proc/sys/ '' | tr ./ /.
-end
-
-function __vethkit_option_value --description 'The value of the last of these options before the cursor'
-    set -l tokens (commandline -opc)
-    set -l value
-    for i in (seq 2 (count $tokens))
-        if contains -- $tokens[$i] $argv; and test $i -lt (count $tokens)
-            set value $tokens[(math $i + 1)]
-        end
-        for option in $argv
-            string match -q -- "$option=*" $tokens[$i]; and set value (string replace -- "$option=" '' $tokens[$i])
-        end
-    end
-    printf '%s\n' $value
-end
-
 function __vethkit_position --description 'How many words before the cursor are neither options nor their values'
     set -l count 0
     set -l skip_value 0

@@ -13,12 +13,6 @@ function __vethkit_namespaces --description 'Named network namespaces'
     end
 end
 
-function __vethkit_interfaces --description 'Interfaces here, or in namespace $argv[1]'
-    set -l in_netns
-    test -n "$argv[1]"; and set in_netns -n $argv[1]
-    ip $in_netns -br link show 2>/dev/null | string replace -r '[@ ].*' ''
-end
-
 function __vethkit_sysctl_keys --description 'net. sysctl keys here, or in namespace $argv[1]'
     if test -n "$argv[1]"
         netns-exec $argv[1] find /proc/sys/net -type f 2>/dev/null

@@ -23,53 +23,5 @@ function __vethkit_namespaces --description 'Named network namespaces'
     end
 end
 
-function __vethkit_interfaces --description 'Interfaces here, or in namespace $argv[1]'
-    set -l in_netns
-    test -n "$argv[1]"; and set in_netns -n $argv[1]
-    ip $in_netns -br link show 2>/dev/null | string replace -r '[@ ].*' ''
-end
-
-function __vethkit_sysctl_keys --description 'net. sysctl keys here, or in namespace $argv[1]'
-    if test -n "$argv[1]"
-        netns-exec $argv[1] find /proc/sys/net -type f 2>/dev/null
-    else
-        find /proc/sys/net -type f 2>/dev/null
-    end | string replace /proc/sys/ '' | tr ./ /.
-end
-
-function __vethkit_option_value --description 'The value of the last of these options before the cursor'
-    set -l tokens (commandline -opc)
-    set -l value
-    for i in (seq 2 (count $tokens))
-        if contains -- $tokens[$i] $argv; and test $i -lt (count $tokens)
-            set value $tokens[(math $i + 1)]
-        end
-        for option in $argv
-            string match -q -- "$option=*" $tokens[$i]; and set value (string replace -- "$option=" '' $tokens[$i])
-        end
-    end
-    printf '%s\n' $value
-end
-
-function __vethkit_position --description 'How many words before the cursor are neither options nor their values'
-    set -l count 0
-    set -l skip_value 0
-    set -l after_dashes 0
-    for token in (commandline -opc)[2..-1]
-        if test $skip_value -eq 1
-            set skip_value 0
-        else if test $after_dashes -eq 1; or test "$token" = -
-            set count (math $count + 1)
-        else if test "$token" = --
-            set after_dashes 1
-        else if string match -q -- '-*' $token
-            contains -- $token $argv; and set skip_value 1
-        else
-            set count (math $count + 1)
-        end
-    end
-    echo $count
-end
-
 complete -c veth-add -s n -l netns -x -a '(__vethkit_namespaces)'
 complete -c veth-add -s N -l peer-netns -x -a '(__vethkit_namespaces)'

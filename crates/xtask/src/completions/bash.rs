@@ -1,21 +1,32 @@
 //! bash: clap's completion function, then a vethkit function registered in
 //! its place that completes looked-up values and hands every other word to it.
 
-use super::{case_block, netns_assignment, Lookup, Spec};
+use super::{case_block, netns_assignment, positionals_block, Lookup, Need, Spec};
 
-/// The helpers every vethkit bash completion carries (each file is loaded
-/// on its own, so each has them).
-const HELPERS: &str = r#"
+/// The shell functions a vethkit bash completion may need; each file
+/// carries the ones its command needs, since each is loaded on its own.
+const HELPERS: &[(Need, &str)] = &[
+    (
+        Need::Always,
+        r#"
 # vethkit: the values clap cannot know are looked up when tab is pressed;
 # every other word goes to clap's function above.
-
+"#,
+    ),
+    (
+        Need::Always,
+        r#"
 # _vethkit_reply CUR WORDS: offer those of WORDS (one a line) that start with CUR.
 _vethkit_reply() {
     local IFS=$'\n'
     COMPREPLY=($(compgen -W "$2" -- "$1"))
     compopt +o default 2>/dev/null
 }
-
+"#,
+    ),
+    (
+        Need::Lookup(Lookup::Namespace),
+        r#"
 # Named network namespaces, as ip netns keeps them.
 _vethkit_namespaces() {
     local path
@@ -23,7 +34,11 @@ _vethkit_namespaces() {
         [[ -e $path ]] && printf '%s\n' "${path##*/}"
     done
 }
-
+"#,
+    ),
+    (
+        Need::Lookup(Lookup::Interface),
+        r#"
 # _vethkit_interfaces [NS]: the interfaces here, or in namespace NS.
 _vethkit_interfaces() {
     local name rest
@@ -31,14 +46,22 @@ _vethkit_interfaces() {
         printf '%s\n' "${name%%@*}"
     done
 }
-
+"#,
+    ),
+    (
+        Need::Lookup(Lookup::SysctlKey),
+        r#"
 # _vethkit_sysctl_keys [NS]: the net. sysctl keys here, or in namespace NS,
 # spelt as sysctl spells them (a dot inside a name becomes a slash).
 _vethkit_sysctl_keys() {
     ${1:+netns-exec "$1"} find /proc/sys/net -type f 2>/dev/null |
         sed 's|^/proc/sys/||; y|./|/.|'
 }
-
+"#,
+    ),
+    (
+        Need::NetnsOption,
+        r#"
 # _vethkit_option_value OPTION...: the value given to the last of these
 # options before the cursor.
 _vethkit_option_value() {
@@ -53,7 +76,11 @@ _vethkit_option_value() {
     done
     printf '%s' "$value"
 }
-
+"#,
+    ),
+    (
+        Need::Positionals,
+        r#"
 # _vethkit_positionals VALUE_OPTION...: sets positionals to the indexes in
 # COMP_WORDS of the words before the cursor that are neither options nor
 # their values. bash splits KEY=VALUE and --option=VALUE at '='.
@@ -81,7 +108,11 @@ _vethkit_positionals() {
         fi
     done
 }
-
+"#,
+    ),
+    (
+        Need::Lookup(Lookup::Command),
+        r#"
 # _vethkit_command INDEX: complete a command line starting at COMP_WORDS[INDEX].
 _vethkit_command() {
     if declare -F _comp_command_offset >/dev/null; then
@@ -94,7 +125,9 @@ _vethkit_command() {
         COMPREPLY=($(compgen -f -- "${COMP_WORDS[COMP_CWORD]}"))
     fi
 }
-"#;
+"#,
+    ),
+];
 
 /// clap's script for the command, then vethkit's function for it.
 pub fn render(spec: &Spec, generated: &str) -> String {
@@ -110,7 +143,8 @@ pub fn render(spec: &Spec, generated: &str) -> String {
             )
         }),
     );
-    let positionals = case_block(
+    let positionals = positionals_block(
+        spec,
         "${#positionals[@]}",
         spec.looked_up_positionals()
             .map(|(place, positional, lookup)| {
@@ -123,7 +157,7 @@ pub fn render(spec: &Spec, generated: &str) -> String {
             }),
     );
     format!(
-        r#"{generated}{HELPERS}
+        r#"{generated}{helpers}
 {function}() {{
     local cur=$2 prev=$3 netns= positionals
     if [[ $prev == = ]]; then
@@ -133,8 +167,7 @@ pub fn render(spec: &Spec, generated: &str) -> String {
             return
         fi
     fi
-{netns}{options}    _vethkit_positionals{value_options}
-{positionals}    {clap_function} "$@"
+{netns}{options}{positionals}    {clap_function} "$@"
 }}
 
 if [[ "${{BASH_VERSINFO[0]}}" -eq 4 && "${{BASH_VERSINFO[1]}}" -ge 4 || "${{BASH_VERSINFO[0]}}" -gt 4 ]]; then
@@ -143,7 +176,7 @@ else
     complete -F {function} -o bashdefault -o default {name}
 fi
 "#,
-        value_options = spec.value_option_arguments(),
+        helpers = spec.helpers(HELPERS),
         name = spec.name,
     )
 }

@@ -1,24 +1,40 @@
 //! fish: clap's `complete` lines, then vethkit's lines offering looked-up
 //! values (fish takes the candidates of every line that applies).
 
-use super::{Lookup, Spec};
+use super::{Lookup, Need, Spec};
 
-/// The helpers every vethkit fish completion carries.
-const HELPERS: &str = r#"
+/// The shell functions a vethkit fish completion may need; each file
+/// carries the ones its command needs, since each is loaded on its own.
+const HELPERS: &[(Need, &str)] = &[
+    (
+        Need::Always,
+        r#"
 # vethkit: the values clap cannot know are looked up when tab is pressed.
-
+"#,
+    ),
+    (
+        Need::Lookup(Lookup::Namespace),
+        r#"
 function __vethkit_namespaces --description 'Named network namespaces'
     for path in /run/netns/*
         string replace -r '.*/' '' -- $path
     end
 end
-
+"#,
+    ),
+    (
+        Need::Lookup(Lookup::Interface),
+        r#"
 function __vethkit_interfaces --description 'Interfaces here, or in namespace $argv[1]'
     set -l in_netns
     test -n "$argv[1]"; and set in_netns -n $argv[1]
     ip $in_netns -br link show 2>/dev/null | string replace -r '[@ ].*' ''
 end
-
+"#,
+    ),
+    (
+        Need::Lookup(Lookup::SysctlKey),
+        r#"
 function __vethkit_sysctl_keys --description 'net. sysctl keys here, or in namespace $argv[1]'
     if test -n "$argv[1]"
         netns-exec $argv[1] find /proc/sys/net -type f 2>/dev/null
@@ -26,7 +42,11 @@ function __vethkit_sysctl_keys --description 'net. sysctl keys here, or in names
         find /proc/sys/net -type f 2>/dev/null
     end | string replace /proc/sys/ '' | tr ./ /.
 end
-
+"#,
+    ),
+    (
+        Need::NetnsOption,
+        r#"
 function __vethkit_option_value --description 'The value of the last of these options before the cursor'
     set -l tokens (commandline -opc)
     set -l value
@@ -40,7 +60,11 @@ function __vethkit_option_value --description 'The value of the last of these op
     end
     printf '%s\n' $value
 end
-
+"#,
+    ),
+    (
+        Need::Positionals,
+        r#"
 function __vethkit_position --description 'How many words before the cursor are neither options nor their values'
     set -l count 0
     set -l skip_value 0
@@ -60,7 +84,9 @@ function __vethkit_position --description 'How many words before the cursor are 
     end
     echo $count
 end
-"#;
+"#,
+    ),
+];
 
 /// clap's lines for the command, then vethkit's.
 pub fn render(spec: &Spec, generated: &str) -> String {
@@ -94,7 +120,7 @@ pub fn render(spec: &Spec, generated: &str) -> String {
             candidates(lookup, &netns, spec, place + 1)
         ));
     }
-    format!("{generated}{HELPERS}\n{lines}")
+    format!("{generated}{}\n{lines}", spec.helpers(HELPERS))
 }
 
 /// The fish command substitution giving a `lookup` value's candidates; a

@@ -104,8 +104,22 @@ pub struct Spec {
     /// The positional arguments, in order.
     pub positionals: Vec<Positional>,
     /// The spellings of the option naming the namespace the command works
-    /// in (`-n`, `--netns`), where interfaces and sysctl keys are looked up.
+    /// in (`-n`, `--netns`), where interfaces and sysctl keys are looked up;
+    /// empty when the command looks up neither.
     pub netns_option: Vec<String>,
+}
+
+/// When a command's completion needs one of a shell's helper functions.
+#[derive(Clone, Copy)]
+pub enum Need {
+    /// Every command's completion needs it.
+    Always,
+    /// Commands looking up this kind of value need it.
+    Lookup(Lookup),
+    /// Commands whose lookups happen in the namespace `--netns` names need it.
+    NetnsOption,
+    /// Commands looking up some positional argument need it.
+    Positionals,
 }
 
 impl Spec {
@@ -132,17 +146,42 @@ impl Spec {
                     .is_some_and(|range| range.max_values() > 1),
             })
             .collect();
-        let netns_option = command
-            .get_opts()
-            .find(|arg| arg.get_long() == Some("netns"))
-            .map(spellings)
-            .unwrap_or_default();
-        Spec {
+        let mut spec = Spec {
             name: command.get_name().to_string(),
             value_options,
             positionals,
-            netns_option,
+            netns_option: Vec::new(),
+        };
+        if spec.looks_up(Lookup::Interface) || spec.looks_up(Lookup::SysctlKey) {
+            spec.netns_option = command
+                .get_opts()
+                .find(|arg| arg.get_long() == Some("netns"))
+                .map(spellings)
+                .unwrap_or_default();
         }
+        spec
+    }
+
+    /// Whether some option or positional's values are looked up so.
+    fn looks_up(&self, lookup: Lookup) -> bool {
+        self.looked_up_options().any(|(_, each)| each == lookup)
+            || self
+                .looked_up_positionals()
+                .any(|(_, _, each)| each == lookup)
+    }
+
+    /// The helpers among `helpers` this command's completion needs, in order.
+    fn helpers(&self, helpers: &[(Need, &str)]) -> String {
+        helpers
+            .iter()
+            .filter(|(need, _)| match need {
+                Need::Always => true,
+                Need::Lookup(lookup) => self.looks_up(*lookup),
+                Need::NetnsOption => !self.netns_option.is_empty(),
+                Need::Positionals => self.looked_up_positionals().next().is_some(),
+            })
+            .map(|(_, text)| *text)
+            .collect()
     }
 
     /// Every spelling of every option that takes a value, each after a
@@ -196,6 +235,24 @@ fn case_block(subject: &str, branches: impl Iterator<Item = (String, String)>) -
         String::new()
     } else {
         format!("    case {subject} in\n{branches}    esac\n")
+    }
+}
+
+/// The call finding the positional words before the cursor and a case on
+/// how many there are, or nothing when no positional is looked up.
+fn positionals_block(
+    spec: &Spec,
+    subject: &str,
+    branches: impl Iterator<Item = (String, String)>,
+) -> String {
+    let block = case_block(subject, branches);
+    if block.is_empty() {
+        block
+    } else {
+        format!(
+            "    _vethkit_positionals{}\n{block}",
+            spec.value_option_arguments()
+        )
     }
 }
 

@@ -2,20 +2,32 @@
 //! vethkit function in its place that completes looked-up values and hands
 //! every other word to it.
 
-use super::{case_block, netns_assignment, Lookup, Spec};
+use super::{case_block, netns_assignment, positionals_block, Lookup, Need, Spec};
 
-/// The helpers every vethkit zsh completion carries.
-const HELPERS: &str = r#"
+/// The shell functions a vethkit zsh completion may need; each file
+/// carries the ones its command needs, since each is loaded on its own.
+const HELPERS: &[(Need, &str)] = &[
+    (
+        Need::Always,
+        r#"
 # vethkit: the values clap cannot know are looked up when tab is pressed;
 # every other word goes to clap's function above.
-
+"#,
+    ),
+    (
+        Need::Lookup(Lookup::Namespace),
+        r#"
 # Named network namespaces, as ip netns keeps them.
 (( $+functions[_vethkit_namespaces] )) ||
 _vethkit_namespaces() {
     local expl
     _wanted namespaces expl 'network namespace' compadd -- /run/netns/*(N:t)
 }
-
+"#,
+    ),
+    (
+        Need::Lookup(Lookup::Interface),
+        r#"
 # _vethkit_interfaces [NS]: the interfaces here, or in namespace NS.
 (( $+functions[_vethkit_interfaces] )) ||
 _vethkit_interfaces() {
@@ -24,7 +36,11 @@ _vethkit_interfaces() {
     names=(${${(f)"$(ip ${1:+-n} $1 -br link show 2>/dev/null)"}%%[@ ]*})
     _wanted interfaces expl 'interface' compadd -a names
 }
-
+"#,
+    ),
+    (
+        Need::Lookup(Lookup::SysctlKey),
+        r#"
 # _vethkit_sysctl_keys [NS]: the net. sysctl keys here, or in namespace NS,
 # spelt as sysctl spells them (a dot inside a name becomes a slash).
 (( $+functions[_vethkit_sysctl_keys] )) ||
@@ -35,7 +51,11 @@ _vethkit_sysctl_keys() {
         sed 's|^/proc/sys/||; y|./|/.|')"})
     _wanted sysctl-keys expl 'sysctl key' compadd -S '=' -q -a keys
 }
-
+"#,
+    ),
+    (
+        Need::NetnsOption,
+        r#"
 # _vethkit_option_value OPTION...: the value given to the last of these
 # options before the cursor.
 (( $+functions[_vethkit_option_value] )) ||
@@ -49,7 +69,11 @@ _vethkit_option_value() {
     done
     print -r -- $value
 }
-
+"#,
+    ),
+    (
+        Need::Positionals,
+        r#"
 # _vethkit_positionals VALUE_OPTION...: sets positionals to the indexes in
 # words of the words before the cursor that are neither options nor their values.
 (( $+functions[_vethkit_positionals] )) ||
@@ -68,7 +92,11 @@ _vethkit_positionals() {
         fi
     done
 }
-
+"#,
+    ),
+    (
+        Need::Lookup(Lookup::Command),
+        r#"
 # _vethkit_command INDEX: complete a command line starting at words[INDEX].
 (( $+functions[_vethkit_command] )) ||
 _vethkit_command() {
@@ -76,7 +104,9 @@ _vethkit_command() {
     (( CURRENT -= $1 - 1 ))
     _normal
 }
-"#;
+"#,
+    ),
+];
 
 /// clap's script for the command, with vethkit's function put in place of
 /// clap's before the script registers it.
@@ -109,7 +139,8 @@ pub fn render(spec: &Spec, generated: &str) -> String {
             ))
         }),
     );
-    let positionals = case_block(
+    let positionals = positionals_block(
+        spec,
         "$#positionals",
         spec.looked_up_positionals()
             .map(|(place, positional, lookup)| {
@@ -123,18 +154,17 @@ pub fn render(spec: &Spec, generated: &str) -> String {
     );
     format!(
         r#"{clap_part}
-{HELPERS}
+{helpers}
 functions[{function}_clap]=$functions[{function}]
 
 {function}() {{
     local netns
     local -a positionals
-{netns}{options}{attached}    _vethkit_positionals{value_options}
-{positionals}    {function}_clap "$@"
+{netns}{options}{attached}{positionals}    {function}_clap "$@"
 }}
 {registration}{clap_registration}
 "#,
-        value_options = spec.value_option_arguments(),
+        helpers = spec.helpers(HELPERS),
     )
 }
 
