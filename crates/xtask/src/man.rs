@@ -35,7 +35,10 @@ pub fn render(page: &Page, commands: &[&str], date: &str) -> String {
     let mut options = Vec::new();
     man.render_options_section(&mut options)
         .expect("writing to memory");
-    head.push_str(&String::from_utf8(options).expect("roff is text"));
+    let options = String::from_utf8(options).expect("roff is text");
+    // Each rendering starts with roff's preamble; the title's is enough.
+    let preamble = Roff::new().render();
+    head.push_str(options.strip_prefix(&preamble).unwrap_or(&options));
 
     let mut roff = Roff::new();
     definitions(&mut roff, "EXIT STATUS", bold, page.manual.exit_statuses);

@@ -109,19 +109,6 @@ pub struct Spec {
     pub netns_option: Vec<String>,
 }
 
-/// When a command's completion needs one of a shell's helper functions.
-#[derive(Clone, Copy)]
-pub enum Need {
-    /// Every command's completion needs it.
-    Always,
-    /// Commands looking up this kind of value need it.
-    Lookup(Lookup),
-    /// Commands whose lookups happen in the namespace `--netns` names need it.
-    NetnsOption,
-    /// Commands looking up some positional argument need it.
-    Positionals,
-}
-
 impl Spec {
     fn of(command: &Command) -> Spec {
         let spellings = |arg: &Arg| -> Vec<String> {
@@ -223,6 +210,19 @@ pub fn render(shell: Shell, command: &Command) -> String {
         Shell::Zsh => zsh::render(&spec, &generated),
         Shell::Fish => fish::render(&spec, &generated),
     }
+}
+
+/// When a command's completion needs one of a shell's helper functions.
+#[derive(Clone, Copy)]
+pub enum Need {
+    /// Every command's completion needs it.
+    Always,
+    /// Commands looking up this kind of value need it.
+    Lookup(Lookup),
+    /// Commands whose lookups happen in the namespace `--netns` names need it.
+    NetnsOption,
+    /// Commands looking up some positional argument need it.
+    Positionals,
 }
 
 /// `case SUBJECT in (PATTERN) CODE ;; ... esac`, as bash and zsh both read
