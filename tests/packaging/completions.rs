@@ -5,16 +5,7 @@
 
 use std::process::Command;
 
-use vethkit_tests::{sandbox, workspace};
-
-const COMMANDS: [&str; 6] = [
-    "veth-add",
-    "netns-exec",
-    "br-attach",
-    "sysctl-set",
-    "nat-masq",
-    "netns-reset",
-];
+use vethkit_tests::{sandbox, workspace, COMMANDS};
 
 /// The sandbox's contents: namespaces ns1 and lab2, the pair vA (in ns1)
 /// and vB (here), and bridge br0 (here).

@@ -6,16 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use vethkit_tests::workspace;
-
-const COMMANDS: [&str; 6] = [
-    "veth-add",
-    "netns-exec",
-    "br-attach",
-    "sysctl-set",
-    "nat-masq",
-    "netns-reset",
-];
+use vethkit_tests::{workspace, COMMANDS};
 
 /// A fresh, empty staging directory.
 fn staging(name: &str) -> PathBuf {
@@ -62,17 +53,18 @@ fn files_under(directory: &Path) -> Vec<String> {
     files
 }
 
-/// What an install under `prefix` with the default directories holds.
-fn expected_files(prefix: &str) -> Vec<String> {
+/// What an install holds: each command in `bin`, its page in `man`/man8,
+/// and its completions in the `bash`, `zsh` and `fish` directories.
+fn installed_files(bin: &str, man: &str, bash: &str, zsh: &str, fish: &str) -> Vec<String> {
     let mut files: Vec<String> = COMMANDS
         .iter()
         .flat_map(|command| {
             [
-                format!("{prefix}/bin/{command}"),
-                format!("{prefix}/share/man/man8/{command}.8"),
-                format!("{prefix}/share/bash-completion/completions/{command}"),
-                format!("{prefix}/share/zsh/site-functions/_{command}"),
-                format!("{prefix}/share/fish/vendor_completions.d/{command}.fish"),
+                format!("{bin}/{command}"),
+                format!("{man}/man8/{command}.8"),
+                format!("{bash}/{command}"),
+                format!("{zsh}/_{command}"),
+                format!("{fish}/{command}.fish"),
             ]
         })
         .collect();
@@ -88,7 +80,16 @@ fn install_puts_each_file_where_distributions_look_and_uninstall_removes_them() 
         "PREFIX=/usr".to_string(),
     ];
     make("install", &variables);
-    assert_eq!(files_under(&destdir), expected_files("/usr"));
+    assert_eq!(
+        files_under(&destdir),
+        installed_files(
+            "/usr/bin",
+            "/usr/share/man",
+            "/usr/share/bash-completion/completions",
+            "/usr/share/zsh/site-functions",
+            "/usr/share/fish/vendor_completions.d",
+        )
+    );
     for command in COMMANDS {
         let binary = destdir.join("usr/bin").join(command);
         let mode = std::fs::metadata(&binary)
@@ -138,20 +139,10 @@ fn every_directory_variable_is_honoured() {
         "FISHCOMPDIR=/fish".to_string(),
     ];
     make("install", &variables);
-    let mut expected: Vec<String> = COMMANDS
-        .iter()
-        .flat_map(|command| {
-            [
-                format!("/sbin/{command}"),
-                format!("/man/man8/{command}.8"),
-                format!("/bash/{command}"),
-                format!("/zsh/_{command}"),
-                format!("/fish/{command}.fish"),
-            ]
-        })
-        .collect();
-    expected.sort();
-    assert_eq!(files_under(&destdir), expected);
+    assert_eq!(
+        files_under(&destdir),
+        installed_files("/sbin", "/man", "/bash", "/zsh", "/fish")
+    );
     make("uninstall", &variables);
     assert_eq!(
         files_under(&destdir),

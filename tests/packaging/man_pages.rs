@@ -4,16 +4,7 @@
 
 use std::process::Command;
 
-use vethkit_tests::{bin_dir, workspace};
-
-const COMMANDS: [&str; 6] = [
-    "veth-add",
-    "netns-exec",
-    "br-attach",
-    "sysctl-set",
-    "nat-masq",
-    "netns-reset",
-];
+use vethkit_tests::{bin_dir, workspace, COMMANDS};
 
 const SECTIONS: [&str; 9] = [
     "NAME",

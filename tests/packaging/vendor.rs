@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use vethkit_tests::workspace;
+use vethkit_tests::{workspace, COMMANDS};
 
 /// Runs `command`, insisting it succeeds.
 fn run(command: &mut Command) {
@@ -46,14 +46,7 @@ fn the_vendored_tree_builds_offline() {
         .env("CARGO_HOME", &empty_home)
         .env("CARGO_TARGET_DIR", scratch.join("target"))
         .env("CARGO_NET_OFFLINE", "true"));
-    for command in [
-        "veth-add",
-        "netns-exec",
-        "br-attach",
-        "sysctl-set",
-        "nat-masq",
-        "netns-reset",
-    ] {
+    for command in COMMANDS {
         assert!(
             scratch.join("target/debug").join(command).is_file(),
             "the offline build made no {command}"

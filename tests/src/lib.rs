@@ -8,6 +8,16 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+/// The vethkit commands, in the walk-through's order.
+pub const COMMANDS: [&str; 6] = [
+    "veth-add",
+    "netns-exec",
+    "br-attach",
+    "sysctl-set",
+    "nat-masq",
+    "netns-reset",
+];
+
 /// The directory holding the built vethkit commands (the test binary's
 /// `target/<profile>`), built first when the tests run under cargo.
 pub fn bin_dir() -> &'static Path {

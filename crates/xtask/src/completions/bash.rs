@@ -1,7 +1,7 @@
 //! bash: clap's completion function, then a vethkit function registered in
 //! its place that completes looked-up values and hands every other word to it.
 
-use super::{case_block, netns_assignment, positionals_block, Lookup, Need, Spec};
+use super::{netns_assignment, option_cases, positional_cases, Lookup, Need, Spec};
 
 /// The shell functions a vethkit bash completion may need; each file
 /// carries the ones its command needs, since each is loaded on its own.
@@ -134,28 +134,8 @@ pub fn render(spec: &Spec, generated: &str) -> String {
     let clap_function = format!("_{}", spec.name.replace('-', "__"));
     let function = format!("_vethkit_{}", spec.name.replace('-', "_"));
     let netns = netns_assignment(spec);
-    let options = case_block(
-        "$prev",
-        spec.looked_up_options().map(|(option, lookup)| {
-            (
-                option.spellings.join("|"),
-                format!("{}; return", reply(lookup, "")),
-            )
-        }),
-    );
-    let positionals = positionals_block(
-        spec,
-        "${#positionals[@]}",
-        spec.looked_up_positionals()
-            .map(|(place, positional, lookup)| {
-                let pattern = if positional.many {
-                    "*".to_string()
-                } else {
-                    place.to_string()
-                };
-                (pattern, reply(lookup, &place.to_string()))
-            }),
-    );
+    let options = option_cases(spec, "$prev", option_reply);
+    let positionals = positional_cases(spec, "${#positionals[@]}", positional_reply);
     format!(
         r#"{generated}{helpers}
 {function}() {{
@@ -181,21 +161,31 @@ fi
     )
 }
 
-/// The shell code completing a `lookup` value; for a positional at
-/// `place`, a word starting with '-' is left to clap (it is an option).
-fn reply(lookup: Lookup, place: &str) -> String {
-    let words = match lookup {
+/// The words offered for a `lookup` value, as a shell expression.
+fn words(lookup: Lookup) -> &'static str {
+    match lookup {
         Lookup::Namespace => "$(_vethkit_namespaces)",
         Lookup::Interface => "$(_vethkit_interfaces \"$netns\")",
         Lookup::SysctlKey => "$(_vethkit_sysctl_keys \"$netns\")",
+        Lookup::Command => "$(compgen -c)",
+    }
+}
+
+/// Completes an option's `lookup` value.
+fn option_reply(lookup: Lookup) -> String {
+    format!("_vethkit_reply \"$cur\" \"{}\"", words(lookup))
+}
+
+/// Completes the positional at `place`; a word starting with '-' is left
+/// to clap (it is an option), except in a command line to run.
+fn positional_reply(lookup: Lookup, place: usize) -> String {
+    match lookup {
         Lookup::Command => {
-            return format!("_vethkit_command \"${{positionals[{place}]:-$COMP_CWORD}}\"; return")
+            format!("_vethkit_command \"${{positionals[{place}]:-$COMP_CWORD}}\"; return")
         }
-    };
-    let reply = format!("_vethkit_reply \"$cur\" \"{words}\"");
-    if place.is_empty() {
-        reply
-    } else {
-        format!("[[ $cur == -* ]] || {{ {reply}; return; }}")
+        _ => format!(
+            "[[ $cur == -* ]] || {{ {}; return; }}",
+            option_reply(lookup)
+        ),
     }
 }

@@ -238,14 +238,37 @@ fn case_block(subject: &str, branches: impl Iterator<Item = (String, String)>) -
     }
 }
 
+/// A case on `subject`, the word before the cursor, completing the value
+/// of each looked-up option with `reply`; nothing when there is none.
+fn option_cases(spec: &Spec, subject: &str, reply: impl Fn(Lookup) -> String) -> String {
+    case_block(
+        subject,
+        spec.looked_up_options().map(|(option, lookup)| {
+            (
+                option.spellings.join("|"),
+                format!("{}; return", reply(lookup)),
+            )
+        }),
+    )
+}
+
 /// The call finding the positional words before the cursor and a case on
-/// how many there are, or nothing when no positional is looked up.
-fn positionals_block(
-    spec: &Spec,
-    subject: &str,
-    branches: impl Iterator<Item = (String, String)>,
-) -> String {
-    let block = case_block(subject, branches);
+/// `subject`, how many there are, completing each looked-up positional
+/// with `reply` (given its place, counting from 0); nothing when no
+/// positional is looked up.
+fn positional_cases(spec: &Spec, subject: &str, reply: impl Fn(Lookup, usize) -> String) -> String {
+    let block = case_block(
+        subject,
+        spec.looked_up_positionals()
+            .map(|(place, positional, lookup)| {
+                let pattern = if positional.many {
+                    "*".to_string()
+                } else {
+                    place.to_string()
+                };
+                (pattern, reply(lookup, place))
+            }),
+    );
     if block.is_empty() {
         block
     } else {

@@ -2,7 +2,7 @@
 //! vethkit function in its place that completes looked-up values and hands
 //! every other word to it.
 
-use super::{case_block, netns_assignment, positionals_block, Lookup, Need, Spec};
+use super::{case_block, netns_assignment, option_cases, positional_cases, Lookup, Need, Spec};
 
 /// The shell functions a vethkit zsh completion may need; each file
 /// carries the ones its command needs, since each is loaded on its own.
@@ -117,15 +117,7 @@ pub fn render(spec: &Spec, generated: &str) -> String {
         panic!("clap_complete's zsh script no longer ends with {registration:?}")
     });
     let netns = netns_assignment(spec);
-    let options = case_block(
-        "$words[CURRENT-1]",
-        spec.looked_up_options().map(|(option, lookup)| {
-            (
-                option.spellings.join("|"),
-                format!("{}; return", reply(lookup, "")),
-            )
-        }),
-    );
+    let options = option_cases(spec, "$words[CURRENT-1]", option_reply);
     let attached = case_block(
         "$PREFIX",
         spec.looked_up_options().filter_map(|(option, lookup)| {
@@ -135,23 +127,11 @@ pub fn render(spec: &Spec, generated: &str) -> String {
                 .find(|spelling| spelling.starts_with("--"))?;
             Some((
                 format!("{long}=*"),
-                format!("compset -P '*='; {}; return", reply(lookup, "")),
+                format!("compset -P '*='; {}; return", option_reply(lookup)),
             ))
         }),
     );
-    let positionals = positionals_block(
-        spec,
-        "$#positionals",
-        spec.looked_up_positionals()
-            .map(|(place, positional, lookup)| {
-                let pattern = if positional.many {
-                    "*".to_string()
-                } else {
-                    place.to_string()
-                };
-                (pattern, reply(lookup, &(place + 1).to_string()))
-            }),
-    );
+    let positionals = positional_cases(spec, "$#positionals", positional_reply);
     format!(
         r#"{clap_part}
 {helpers}
@@ -168,20 +148,27 @@ functions[{function}_clap]=$functions[{function}]
     )
 }
 
-/// The zsh code completing a `lookup` value; for a positional (`place`
-/// counts from 1), a word starting with '-' is left to clap.
-fn reply(lookup: Lookup, place: &str) -> String {
-    let call = match lookup {
-        Lookup::Namespace => "_vethkit_namespaces",
-        Lookup::Interface => "_vethkit_interfaces $netns",
-        Lookup::SysctlKey => "_vethkit_sysctl_keys $netns",
-        Lookup::Command => {
-            return format!("_vethkit_command ${{positionals[{place}]:-$CURRENT}}; return")
-        }
-    };
-    if place.is_empty() {
-        call.to_string()
-    } else {
-        format!("[[ $PREFIX == -* ]] || {{ {call}; return }}")
+/// Completes an option's `lookup` value.
+fn option_reply(lookup: Lookup) -> String {
+    match lookup {
+        Lookup::Namespace => "_vethkit_namespaces".to_string(),
+        Lookup::Interface => "_vethkit_interfaces $netns".to_string(),
+        Lookup::SysctlKey => "_vethkit_sysctl_keys $netns".to_string(),
+        Lookup::Command => "_command_names -e".to_string(),
+    }
+}
+
+/// Completes the positional at `place`; a word starting with '-' is left
+/// to clap (it is an option), except in a command line to run.
+fn positional_reply(lookup: Lookup, place: usize) -> String {
+    match lookup {
+        Lookup::Command => format!(
+            "_vethkit_command ${{positionals[{}]:-$CURRENT}}; return",
+            place + 1
+        ),
+        _ => format!(
+            "[[ $PREFIX == -* ]] || {{ {}; return }}",
+            option_reply(lookup)
+        ),
     }
 }
