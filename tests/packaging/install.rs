@@ -72,6 +72,18 @@ fn installed_files(bin: &str, man: &str, bash: &str, zsh: &str, fish: &str) -> V
     files
 }
 
+/// `make uninstall` with the variables of the install into `destdir`
+/// removes every file it put there.
+fn uninstall_leaves_nothing(destdir: &Path, variables: &[String]) {
+    make("uninstall", variables);
+    assert_eq!(
+        files_under(destdir),
+        Vec::<String>::new(),
+        "uninstall left files"
+    );
+    std::fs::remove_dir_all(destdir).expect("cleanup");
+}
+
 #[test]
 fn install_puts_each_file_where_distributions_look_and_uninstall_removes_them() {
     let destdir = staging("install");
@@ -117,13 +129,7 @@ fn install_puts_each_file_where_distributions_look_and_uninstall_removes_them() 
             .mode();
         assert_eq!(mode & 0o777, 0o644, "{} has mode {mode:o}", page.display());
     }
-    make("uninstall", &variables);
-    assert_eq!(
-        files_under(&destdir),
-        Vec::<String>::new(),
-        "uninstall left files"
-    );
-    std::fs::remove_dir_all(&destdir).expect("cleanup");
+    uninstall_leaves_nothing(&destdir, &variables);
 }
 
 #[test]
@@ -143,11 +149,5 @@ fn every_directory_variable_is_honoured() {
         files_under(&destdir),
         installed_files("/sbin", "/man", "/bash", "/zsh", "/fish")
     );
-    make("uninstall", &variables);
-    assert_eq!(
-        files_under(&destdir),
-        Vec::<String>::new(),
-        "uninstall left files"
-    );
-    std::fs::remove_dir_all(&destdir).expect("cleanup");
+    uninstall_leaves_nothing(&destdir, &variables);
 }
