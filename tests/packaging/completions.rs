@@ -145,14 +145,21 @@ fn each_bash_completion_loads_and_registers_itself() {
     }
 }
 
+/// The command running `tests/packaging/complete-SHELL` on the workspace's
+/// completions for `shell`.
+fn harness(shell: &str) -> String {
+    format!(
+        "{} {}",
+        workspace()
+            .join(format!("tests/packaging/complete-{shell}"))
+            .display(),
+        workspace().join("completions").join(shell).display()
+    )
+}
+
 #[test]
 fn bash_offers_what_is_there() {
-    let harness = workspace().join("tests/packaging/complete-bash");
-    let directory = workspace().join("completions/bash");
-    check_cases(
-        "bash",
-        &format!("{} {}", harness.display(), directory.display()),
-    );
+    check_cases("bash", &harness("bash"));
 }
 
 #[test]
@@ -176,12 +183,7 @@ fn zsh_registers_each_completion_with_compinit() {
 
 #[test]
 fn zsh_offers_what_is_there() {
-    let harness = workspace().join("tests/packaging/complete-zsh");
-    let directory = workspace().join("completions/zsh");
-    check_cases(
-        "zsh",
-        &format!("{} {}", harness.display(), directory.display()),
-    );
+    check_cases("zsh", &harness("zsh"));
 }
 
 #[test]

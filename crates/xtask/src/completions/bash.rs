@@ -1,18 +1,12 @@
 //! bash: clap's completion function, then a vethkit function registered in
 //! its place that completes looked-up values and hands every other word to it.
 
-use super::{netns_assignment, option_cases, positional_cases, Lookup, Need, Spec};
+use super::{netns_assignment, option_cases, positional_cases, Lookup, Need, Spec, HANDOVER};
 
 /// The shell functions a vethkit bash completion may need; each file
 /// carries the ones its command needs, since each is loaded on its own.
 const HELPERS: &[(Need, &str)] = &[
-    (
-        Need::Always,
-        r#"
-# vethkit: the values clap cannot know are looked up when tab is pressed;
-# every other word goes to clap's function above.
-"#,
-    ),
+    (Need::Always, HANDOVER),
     (
         Need::Always,
         r#"

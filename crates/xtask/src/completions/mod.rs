@@ -212,6 +212,12 @@ pub fn render(shell: Shell, command: &Command) -> String {
     }
 }
 
+/// The comment opening the vethkit layer of a bash or zsh completion.
+const HANDOVER: &str = r#"
+# vethkit: the values clap cannot know are looked up when tab is pressed;
+# every other word goes to clap's function above.
+"#;
+
 /// When a command's completion needs one of a shell's helper functions.
 #[derive(Clone, Copy)]
 pub enum Need {

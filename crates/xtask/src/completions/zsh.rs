@@ -2,18 +2,14 @@
 //! vethkit function in its place that completes looked-up values and hands
 //! every other word to it.
 
-use super::{case_block, netns_assignment, option_cases, positional_cases, Lookup, Need, Spec};
+use super::{
+    case_block, netns_assignment, option_cases, positional_cases, Lookup, Need, Spec, HANDOVER,
+};
 
 /// The shell functions a vethkit zsh completion may need; each file
 /// carries the ones its command needs, since each is loaded on its own.
 const HELPERS: &[(Need, &str)] = &[
-    (
-        Need::Always,
-        r#"
-# vethkit: the values clap cannot know are looked up when tab is pressed;
-# every other word goes to clap's function above.
-"#,
-    ),
+    (Need::Always, HANDOVER),
     (
         Need::Lookup(Lookup::Namespace),
         r#"
@@ -151,11 +147,12 @@ functions[{function}_clap]=$functions[{function}]
 /// Completes an option's `lookup` value.
 fn option_reply(lookup: Lookup) -> String {
     match lookup {
-        Lookup::Namespace => "_vethkit_namespaces".to_string(),
-        Lookup::Interface => "_vethkit_interfaces $netns".to_string(),
-        Lookup::SysctlKey => "_vethkit_sysctl_keys $netns".to_string(),
-        Lookup::Command => "_command_names -e".to_string(),
+        Lookup::Namespace => "_vethkit_namespaces",
+        Lookup::Interface => "_vethkit_interfaces $netns",
+        Lookup::SysctlKey => "_vethkit_sysctl_keys $netns",
+        Lookup::Command => "_command_names -e",
     }
+    .to_string()
 }
 
 /// Completes the positional at `place`; a word starting with '-' is left
