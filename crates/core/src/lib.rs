@@ -15,6 +15,7 @@
 
 pub mod cli;
 pub mod context;
+pub mod cover;
 pub mod error;
 pub mod journal;
 pub mod lookup;

@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use crate::context::Context;
+use crate::cover::Deletions;
 use crate::error::{Error, Result};
 use crate::journal::{Entry, Journal};
 use crate::step::Step;
@@ -59,10 +60,11 @@ impl Executor {
         })
     }
 
-    /// Runs `plan`: prints it in a dry run; otherwise records each step's
-    /// undo in the journal, then applies the steps in order. When one fails,
-    /// the steps already applied are undone, newest first, the journal
-    /// forgets what is gone, and the step's error is returned.
+    /// Runs `plan` as one all-or-nothing unit: prints it in a dry run;
+    /// otherwise records the undo of each step in the journal, then applies
+    /// the steps in order. When one fails, the steps already applied are
+    /// undone, newest first, the journal forgets what is gone, and the
+    /// step's error is returned.
     pub fn run(&mut self, plan: &Plan) -> Result<()> {
         self.execute(plan, true)
     }
@@ -76,61 +78,77 @@ impl Executor {
 
     fn execute(&mut self, plan: &Plan, record: bool) -> Result<()> {
         if self.mode.dry_run {
-            let mut out = std::io::stdout().lock();
-            for step in &plan.steps {
-                let _ = writeln!(out, "{step}");
-            }
-            let _ = out.flush();
+            print_plan(plan);
             return Ok(());
         }
-        if plan.is_empty() {
-            return Ok(());
-        }
-        let undoable: Vec<(usize, Step)> = plan
-            .steps
-            .iter()
-            .enumerate()
-            .filter_map(|(i, step)| Some((i, step.undo()?)))
-            .collect();
-        let entries = if record {
-            self.journal
-                .record(undoable.iter().map(|(_, undo)| undo.clone()))?
+        let undos = if record {
+            self.record(&[plan])?.remove(0)
         } else {
-            Vec::new()
+            Undos::of(plan)
         };
-        for (index, step) in plan.steps.iter().enumerate() {
+        let mut applied = Applied::default();
+        self.apply(plan, undos, &mut applied)
+            .map_err(|error| self.roll_back(error, applied, Vec::new()))
+    }
+
+    /// Records in the journal, in one write, the undo steps of `plans`
+    /// about to be applied (write-ahead: a process killed half-way leaves
+    /// every change it made findable). Returns each plan's undos, to give
+    /// [`Self::apply`].
+    pub fn record(&mut self, plans: &[&Plan]) -> Result<Vec<Undos>> {
+        let mut undos: Vec<Undos> = plans.iter().map(|plan| Undos::of(plan)).collect();
+        let steps = undos
+            .iter()
+            .flat_map(|plan| plan.undos.iter().map(|undo| undo.step.clone()));
+        let mut entries = self.journal.record(steps)?.into_iter();
+        for undo in undos.iter_mut().flat_map(|plan| plan.undos.iter_mut()) {
+            undo.entry = entries.next();
+        }
+        Ok(undos)
+    }
+
+    /// Applies the steps of `plan`, whose undos are `undos`, adding each
+    /// applied step's undo to `applied`. On failure, the error is returned
+    /// and `applied` holds what to roll back (see [`Self::roll_back`]).
+    pub fn apply(&mut self, plan: &Plan, undos: Undos, applied: &mut Applied) -> Result<()> {
+        let mut undos = undos.undos.into_iter().peekable();
+        for (position, step) in plan.steps.iter().enumerate() {
             if self.mode.verbose {
                 eprintln!("{}: {step}", self.program);
             }
             if let Err(error) = step.apply(&mut self.context) {
-                let applied = undoable.iter().take_while(|(i, _)| *i < index).count();
-                return Err(self.roll_back(error, &undoable[..applied], &entries));
+                applied.never.extend(undos.filter_map(|undo| undo.entry));
+                return Err(error);
+            }
+            if let Some(undo) = undos.next_if(|undo| undo.position == position) {
+                applied.undos.push(undo);
             }
         }
         Ok(())
     }
 
     /// Undoes the `applied` steps newest first and makes the journal forget
-    /// every recorded entry that is not left in place. Returns the error to
-    /// report: the original, plus anything that could not be undone.
-    fn roll_back(&mut self, error: Error, applied: &[(usize, Step)], entries: &[Entry]) -> Error {
+    /// every recorded entry that is not left in place, `unapplied` plans'
+    /// among them. Returns the error to report: `error`, plus anything that
+    /// could not be undone.
+    pub fn roll_back(&mut self, error: Error, applied: Applied, unapplied: Vec<Undos>) -> Error {
         let mut left = Vec::new();
-        let mut still_in_place = Vec::new();
-        for (position, (_, undo)) in applied.iter().enumerate().rev() {
+        let mut gone = applied.never;
+        for undo in applied.undos.into_iter().rev() {
             if self.mode.verbose {
-                eprintln!("{}: undo: {undo}", self.program);
+                eprintln!("{}: undo: {}", self.program, undo.step);
             }
-            if let Err(undo_error) = undo.apply(&mut self.context) {
-                left.push(format!("{undo} ({undo_error})"));
-                still_in_place.push(position);
+            match undo.step.apply(&mut self.context) {
+                Ok(()) => gone.extend(undo.entry),
+                Err(undo_error) => left.push(format!("{} ({undo_error})", undo.step)),
             }
         }
-        let gone = entries
-            .iter()
-            .enumerate()
-            .filter(|(position, _)| !still_in_place.contains(position))
-            .map(|(_, entry)| entry);
-        let forgotten = self.journal.forget(gone);
+        gone.extend(
+            unapplied
+                .into_iter()
+                .flat_map(|plan| plan.undos.into_iter().filter_map(|undo| undo.entry)),
+        );
+        let forgotten = self.journal.forget(&gone);
         let mut error = error;
         if !left.is_empty() {
             error = Error::failed(format!("{error}; could not undo: {}", left.join("; ")));
@@ -140,4 +158,59 @@ impl Executor {
         }
         error
     }
+}
+
+/// Prints `plan` on stdout as `ip` commands, one a line.
+pub fn print_plan(plan: &Plan) {
+    let mut out = std::io::stdout().lock();
+    for step in &plan.steps {
+        let _ = writeln!(out, "{step}");
+    }
+    let _ = out.flush();
+}
+
+/// One step's undo, with its journal entry once recorded.
+#[derive(Debug)]
+struct Undo {
+    /// The position in its plan of the step it undoes.
+    position: usize,
+    step: Step,
+    entry: Option<Entry>,
+}
+
+/// The undo steps a plan needs: each step's, except those a deletion the
+/// plan's undo makes covers (see [`crate::cover`]).
+#[derive(Debug)]
+pub struct Undos {
+    undos: Vec<Undo>,
+}
+
+impl Undos {
+    fn of(plan: &Plan) -> Self {
+        let deletions = Deletions::created_by(&plan.steps);
+        let undos = plan
+            .steps
+            .iter()
+            .enumerate()
+            .filter_map(|(position, step)| {
+                let step = step.undo()?;
+                deletions.cover(&step).is_none().then_some(Undo {
+                    position,
+                    step,
+                    entry: None,
+                })
+            })
+            .collect();
+        Undos { undos }
+    }
+}
+
+/// What one all-or-nothing unit has changed so far, to roll back if a later
+/// step fails.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// The undos of the steps applied, oldest first.
+    undos: Vec<Undo>,
+    /// Recorded entries whose steps were never applied.
+    never: Vec<Entry>,
 }

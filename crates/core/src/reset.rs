@@ -16,10 +16,11 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::context::{Context, Netns};
+use crate::cover::{Cover, Deletions};
 use crate::error::{Error, Result};
 use crate::journal::Entry;
 use crate::lookup;
-use crate::name::{IfName, NsName};
+use crate::name::IfName;
 use crate::nft;
 use crate::rtnl;
 use crate::step::Step;
@@ -35,13 +36,6 @@ pub struct Outcome {
     pub undone: Vec<Entry>,
     /// Entries that could not be undone, with why.
     pub failed: Vec<(Entry, Error)>,
-}
-
-/// A deletion that covers other entries: when it is done, so are they.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Cover {
-    Netns(NsName),
-    Link(Netns, IfName),
 }
 
 /// How a link deletion ended.
@@ -173,19 +167,7 @@ struct Sorted<'a> {
 
 impl<'a> Sorted<'a> {
     fn of(entries: &'a [Entry]) -> Self {
-        let mut doomed_namespaces = HashSet::new();
-        let mut doomed_links = HashSet::new();
-        for entry in entries {
-            match &entry.undo {
-                Step::NetnsDel { name } => {
-                    doomed_namespaces.insert(name.clone());
-                }
-                Step::LinkDel { netns, name, .. } => {
-                    doomed_links.insert(Cover::Link(netns.clone(), name.clone()));
-                }
-                _ => {}
-            }
-        }
+        let deletions = Deletions::undone_by(entries.iter().map(|entry| &entry.undo));
         let mut sorted = Sorted {
             direct: Vec::new(),
             links: Vec::new(),
@@ -194,7 +176,6 @@ impl<'a> Sorted<'a> {
         };
         let mut link_groups: HashMap<Netns, usize> = HashMap::new();
         for entry in entries.iter().rev() {
-            let target = entry.undo.target();
             match &entry.undo {
                 Step::NetnsDel { .. } => sorted.namespaces.push(entry),
                 Step::LinkDel { netns, name, kind } => {
@@ -206,20 +187,10 @@ impl<'a> Sorted<'a> {
                         .1
                         .push(LinkDeletion { entry, name, kind });
                 }
-                _ => {
-                    let in_doomed_netns = target
-                        .netns
-                        .filter(|name| doomed_namespaces.contains(*name))
-                        .map(|name| Cover::Netns(name.clone()));
-                    let on_doomed_link = target
-                        .link
-                        .map(|link| Cover::Link(target.netns.cloned(), link.clone()))
-                        .filter(|cover| doomed_links.contains(cover));
-                    match in_doomed_netns.or(on_doomed_link) {
-                        Some(cover) => sorted.covered.push((entry, cover)),
-                        None => sorted.direct.push(entry),
-                    }
-                }
+                _ => match deletions.cover(&entry.undo) {
+                    Some(cover) => sorted.covered.push((entry, cover)),
+                    None => sorted.direct.push(entry),
+                },
             }
         }
         sorted

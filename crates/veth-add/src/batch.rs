@@ -1,0 +1,219 @@
+//! `--batch`: one pair a line. Every line is checked before anything is
+//! done; then the batch is read again and each line is made, all or nothing,
+//! its ends printed at once. A line that fails is undone and stops the
+//! batch; the lines before it stay.
+//!
+//! Lines are planned a few dozen ahead and their undo steps written to the
+//! journal in one write before any of them is applied. A line that touches
+//! a namespace or an interface an earlier planned line touches waits until
+//! that line is made, so that every plan sees the state it will act on.
+//! Memory stays the same however long the batch: the input is read twice
+//! rather than kept (a pipe on stdin is copied into a memory file first).
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Seek, SeekFrom};
+use std::os::fd::AsFd;
+use std::path::Path;
+
+use clap::Parser;
+use nix::sys::memfd::{memfd_create, MFdFlags};
+use vethkit_core::context::Netns;
+use vethkit_core::error::io_words;
+use vethkit_core::name::IfName;
+use vethkit_core::plan::{print_plan, Applied, Executor, Plan};
+use vethkit_core::{Error, Result};
+
+use crate::cli::Cli;
+use crate::pair::Pair;
+use crate::report;
+
+/// How many lines are planned, and recorded in one journal write, ahead of
+/// being made.
+const LINES_AHEAD: usize = 64;
+
+/// A batch's text, which can be read from the start as often as needed.
+struct Batch {
+    /// The name in messages: the path, or "stdin".
+    source: String,
+    file: File,
+    start: u64,
+    /// `--no-up` on the command line applies to every line.
+    no_up: bool,
+}
+
+/// Makes the pairs of the batch `path` (`-` for stdin), as `cli` asks.
+pub fn run(path: &Path, cli: &Cli, executor: &mut Executor) -> Result<()> {
+    let mut batch = Batch::open(path, cli)?;
+    batch.each_pair(|_, _| Ok(()))?;
+    let mut pending = Pending::default();
+    batch.each_pair(|line, pair| {
+        if pending.lines.len() == LINES_AHEAD || pending.shares_with(&pair) {
+            pending.make(executor, cli.json)?;
+        }
+        match pair.plan(&mut executor.context) {
+            Ok(plan) => {
+                pending.push(line, pair, plan);
+                Ok(())
+            }
+            Err(error) => {
+                pending.make(executor, cli.json)?;
+                Err(error.context(format!("line {line}")))
+            }
+        }
+    })?;
+    pending.make(executor, cli.json)
+}
+
+impl Batch {
+    fn open(path: &Path, cli: &Cli) -> Result<Self> {
+        let pair_options_given = cli.name.is_some()
+            || cli.netns.is_some()
+            || cli.peer_netns.is_some()
+            || !cli.addrs.is_empty()
+            || !cli.peer_addrs.is_empty()
+            || !cli.gateways.is_empty()
+            || !cli.peer_gateways.is_empty()
+            || cli.mtu.is_some()
+            || cli.mac.is_some()
+            || cli.peer_mac.is_some();
+        if pair_options_given {
+            return Err(Error::usage(
+                "with --batch, the pairs and their options go in the file, one pair a line",
+            ));
+        }
+        let from_stdin = path.as_os_str() == "-";
+        let source = if from_stdin {
+            "stdin".to_string()
+        } else {
+            path.display().to_string()
+        };
+        let cannot =
+            |error: io::Error| Error::usage(format!("cannot read {source}: {}", io_words(&error)));
+        let mut file = if from_stdin {
+            rereadable_stdin().map_err(cannot)?
+        } else {
+            File::open(path).map_err(cannot)?
+        };
+        let start = file.stream_position().map_err(cannot)?;
+        Ok(Batch {
+            file,
+            start,
+            source,
+            no_up: cli.no_up,
+        })
+    }
+
+    /// Calls `each` with every pair of the batch and its line number, from
+    /// the first line, stopping at the first error.
+    fn each_pair(&mut self, mut each: impl FnMut(usize, Pair) -> Result<()>) -> Result<()> {
+        let cannot = |error: io::Error| {
+            Error::usage(format!("cannot read {}: {}", self.source, io_words(&error)))
+        };
+        self.file
+            .seek(SeekFrom::Start(self.start))
+            .map_err(cannot)?;
+        for (index, line) in BufReader::new(&self.file).lines().enumerate() {
+            let number = index + 1;
+            let line = line.map_err(cannot)?;
+            if let Some(pair) = self.parse(&line).map_err(|message| {
+                Error::usage(format!("{}: line {number}: {message}", self.source))
+            })? {
+                each(number, pair)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The pair a line asks for; `None` for a blank or comment line.
+    fn parse(&self, line: &str) -> Result<Option<Pair>, String> {
+        let words: Vec<&str> = line
+            .split('#')
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect();
+        if words.is_empty() {
+            return Ok(None);
+        }
+        let mut cli = Cli::try_parse_from(std::iter::once("veth-add").chain(words))
+            .map_err(|error| vethkit_core::cli::one_line(&error))?;
+        if cli.batch.is_some() || cli.dry_run || cli.verbose || cli.json {
+            return Err(
+                "--batch, --dry-run, --verbose and --json go on the command line, not in the file"
+                    .into(),
+            );
+        }
+        cli.no_up |= self.no_up;
+        Pair::from_cli(cli)
+            .map(Some)
+            .map_err(|error| error.to_string())
+    }
+}
+
+/// Standard input, as a file that can be read twice: itself when it is one,
+/// otherwise a copy in an anonymous memory file.
+fn rereadable_stdin() -> io::Result<File> {
+    let mut stdin = File::from(io::stdin().as_fd().try_clone_to_owned()?);
+    if stdin.stream_position().is_ok() {
+        return Ok(stdin);
+    }
+    let mut copy = File::from(memfd_create("veth-add batch", MFdFlags::MFD_CLOEXEC)?);
+    io::copy(&mut stdin, &mut copy)?;
+    copy.rewind()?;
+    Ok(copy)
+}
+
+/// Lines planned but not yet made.
+#[derive(Default)]
+struct Pending {
+    lines: Vec<(usize, Pair, Plan)>,
+    /// The named namespaces and the interfaces the lines touch.
+    touched: HashSet<(Netns, Option<IfName>)>,
+}
+
+impl Pending {
+    fn push(&mut self, line: usize, pair: Pair, plan: Plan) {
+        self.touched.extend(touches(&pair));
+        self.lines.push((line, pair, plan));
+    }
+
+    /// Whether `pair` touches something a pending line touches.
+    fn shares_with(&self, pair: &Pair) -> bool {
+        touches(pair).any(|touched| self.touched.contains(&touched))
+    }
+
+    /// Records the pending lines' undo steps in one write, then makes each
+    /// line and prints its ends. A line that fails is rolled back, the
+    /// lines after it are forgotten, and its error returned.
+    fn make(&mut self, executor: &mut Executor, json: bool) -> Result<()> {
+        self.touched.clear();
+        let lines = std::mem::take(&mut self.lines);
+        if executor.mode.dry_run {
+            lines.iter().for_each(|(_, _, plan)| print_plan(plan));
+            return Ok(());
+        }
+        let plans: Vec<&Plan> = lines.iter().map(|(_, _, plan)| plan).collect();
+        let mut undos = executor.record(&plans)?.into_iter();
+        for (line, pair, plan) in &lines {
+            let mut applied = Applied::default();
+            let own = undos.next().expect("one set of undos a plan");
+            if let Err(error) = executor.apply(plan, own, &mut applied) {
+                let error = executor.roll_back(error, applied, undos.collect());
+                return Err(error.context(format!("line {line}")));
+            }
+            report(pair, json);
+        }
+        Ok(())
+    }
+}
+
+/// The named namespaces and the interfaces a pair touches.
+fn touches(pair: &Pair) -> impl Iterator<Item = (Netns, Option<IfName>)> + '_ {
+    [&pair.first, &pair.second].into_iter().flat_map(|end| {
+        let netns = end.netns.clone().map(|name| (Some(name), None));
+        netns
+            .into_iter()
+            .chain([(end.netns.clone(), Some(end.name.clone()))])
+    })
+}
