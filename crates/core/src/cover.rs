@@ -87,7 +87,7 @@ impl Deletions {
         let link = (target.netns.cloned(), target.link?.clone());
         self.links
             .contains(&link)
-            .then(|| Cover::Link(link.0, link.1))
+            .then_some(Cover::Link(link.0, link.1))
     }
 }
 
