@@ -284,7 +284,8 @@ fn bad_input_is_a_one_line_error_and_changes_nothing() {
             ("", "br-attach br0 --addr 10.1.1.1/33", 2, "10.1.1.1/33"),
             (PORTS, "br-attach br0 br-veth3 --detach br-veth4", 2, "--detach"),
             (
-                "printf 'br-veth3\\nnot/a/name\\n' > /run/stdin",
+                // Streamed: br-veth3 is attached before line 2 is read, then rolled back.
+                &format!("{PORTS}; printf 'br-veth3\\nnot/a/name\\n' > /run/stdin"),
                 "br-attach br0 -",
                 2,
                 "stdin: line 2: ",

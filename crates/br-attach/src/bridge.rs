@@ -117,6 +117,19 @@ impl Bridge {
         Ok(())
     }
 
+    /// The steps that attach `port` to the bridge, whose link is `bridge`
+    /// (`None` while it is still to be created).
+    pub fn plan_port(
+        &self,
+        context: &mut Context,
+        port: &IfName,
+        bridge: Option<&Link>,
+    ) -> Result<Plan> {
+        let mut plan = Plan::default();
+        self.plan_attach(context, port, bridge, &mut plan)?;
+        Ok(plan)
+    }
+
     /// Plans attaching `port`: it must exist and be free, or be one of the
     /// bridge's ports already.
     fn plan_attach(

@@ -3,19 +3,21 @@
 
 pub mod bridge;
 pub mod cli;
+mod stdin;
 
 use std::collections::HashSet;
-use std::io::{self, BufRead};
 
 use vethkit_core::cli::print_line;
 use vethkit_core::name::IfName;
-use vethkit_core::plan::{Executor, Mode};
+use vethkit_core::plan::{Applied, Executor, Mode};
 use vethkit_core::{Error, Result};
 
 use bridge::Bridge;
 pub use cli::Cli;
 
-/// Runs br-attach with the process's arguments.
+/// Runs br-attach with the process's arguments. The whole invocation is
+/// one all-or-nothing unit, the ports read from stdin included: they are
+/// attached as they arrive, and a bad line rolls every change back.
 pub fn run() -> Result<()> {
     let cli: Cli = vethkit_core::cli::parse()?;
     let mode = Mode {
@@ -23,8 +25,9 @@ pub fn run() -> Result<()> {
         verbose: cli.verbose,
     };
     let json = cli.json;
-    let bridge = Bridge {
-        ports: ports(&cli.ports)?,
+    let from_stdin = cli.ports.iter().any(|port| port == "-");
+    let mut bridge = Bridge {
+        ports: named_ports(&cli.ports)?,
         detach: unique(cli.detach.clone()),
         stp: cli.stp(),
         name: cli.bridge,
@@ -35,46 +38,25 @@ pub fn run() -> Result<()> {
     };
     let mut executor = Executor::new("br-attach", mode)?;
     let plan = bridge.plan(&mut executor.context)?;
-    executor.run(&plan)?;
+    let mut applied = Applied::default();
+    executor.run_within(&plan, &mut applied)?;
+    if from_stdin {
+        stdin::attach(&mut executor, &mut bridge, applied, json)?;
+    }
     if json && !mode.dry_run {
         report(&bridge);
     }
     Ok(())
 }
 
-/// The ports named in the arguments, '-' standing for the names on stdin.
-fn ports(arguments: &[String]) -> Result<Vec<IfName>> {
-    let mut ports = Vec::new();
-    for argument in arguments {
-        if argument == "-" {
-            ports.extend(read_ports(io::stdin().lock())?);
-        } else {
-            ports.push(argument.parse().map_err(Error::usage)?);
-        }
-    }
+/// The ports named in the arguments, each once; '-' (stdin) is read later.
+fn named_ports(arguments: &[String]) -> Result<Vec<IfName>> {
+    let ports = arguments
+        .iter()
+        .filter(|argument| *argument != "-")
+        .map(|argument| argument.parse().map_err(Error::usage))
+        .collect::<Result<Vec<IfName>>>()?;
     Ok(unique(ports))
-}
-
-/// One interface name a line; blank lines and `#` comments are skipped.
-fn read_ports(input: impl BufRead) -> Result<Vec<IfName>> {
-    let mut ports = Vec::new();
-    for (number, line) in input.lines().enumerate() {
-        let line = line.map_err(|error| {
-            Error::usage(format!(
-                "cannot read stdin: {}",
-                vethkit_core::error::io_words(&error)
-            ))
-        })?;
-        let name = line.split('#').next().unwrap_or_default().trim();
-        if name.is_empty() {
-            continue;
-        }
-        let port = name
-            .parse()
-            .map_err(|error| Error::usage(format!("stdin: line {}: {error}", number + 1)))?;
-        ports.push(port);
-    }
-    Ok(ports)
 }
 
 /// The names in their first order, each once.
@@ -97,20 +79,4 @@ fn report(bridge: &Bridge) {
         })
         .to_string(),
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stdin_names_skip_blanks_and_comments_and_are_checked() {
-        let names =
-            read_ports("br-veth3\n\n  br-veth4  \n# a comment\nx # trailing\n".as_bytes()).unwrap();
-        let names: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
-        assert_eq!(names, ["br-veth3", "br-veth4", "x"]);
-        let error = read_ports("ok\nbad/name\n".as_bytes()).unwrap_err();
-        assert!(error.to_string().starts_with("stdin: line 2: "), "{error}");
-        assert_eq!(error.exit_status(), 2);
-    }
 }

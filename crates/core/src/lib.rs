@@ -13,6 +13,7 @@
 //! ([`cli`]), and what each command's manual says beyond its options
 //! ([`manual`]).
 
+pub mod ahead;
 pub mod cli;
 pub mod context;
 pub mod cover;

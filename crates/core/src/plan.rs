@@ -66,17 +66,24 @@ impl Executor {
     /// undone, newest first, the journal forgets what is gone, and the
     /// step's error is returned.
     pub fn run(&mut self, plan: &Plan) -> Result<()> {
-        self.execute(plan, true)
+        self.run_within(plan, &mut Applied::default())
+    }
+
+    /// Runs `plan` as [`Self::run`] does, as part of a unit that has made
+    /// the changes in `applied` already: when a step fails, those are
+    /// rolled back too. What the plan applies is added to `applied`.
+    pub fn run_within(&mut self, plan: &Plan, applied: &mut Applied) -> Result<()> {
+        self.execute(plan, true, applied)
     }
 
     /// Runs a plan that takes changes back (netns-reset) as [`Self::run`]
     /// does, but records nothing: a failed step still rolls the applied
     /// ones back, from memory.
     pub fn run_unrecorded(&mut self, plan: &Plan) -> Result<()> {
-        self.execute(plan, false)
+        self.execute(plan, false, &mut Applied::default())
     }
 
-    fn execute(&mut self, plan: &Plan, record: bool) -> Result<()> {
+    fn execute(&mut self, plan: &Plan, record: bool, applied: &mut Applied) -> Result<()> {
         if self.mode.dry_run {
             print_plan(plan);
             return Ok(());
@@ -86,9 +93,8 @@ impl Executor {
         } else {
             Undos::of(plan)
         };
-        let mut applied = Applied::default();
-        self.apply(plan, undos, &mut applied)
-            .map_err(|error| self.roll_back(error, applied, Vec::new()))
+        self.apply(plan, undos, applied)
+            .map_err(|error| self.roll_back(error, std::mem::take(applied)))
     }
 
     /// Records in the journal, in one write, the undo steps of `plans`
@@ -128,10 +134,9 @@ impl Executor {
     }
 
     /// Undoes the `applied` steps newest first and makes the journal forget
-    /// every recorded entry that is not left in place, `unapplied` plans'
-    /// among them. Returns the error to report: `error`, plus anything that
-    /// could not be undone.
-    pub fn roll_back(&mut self, error: Error, applied: Applied, unapplied: Vec<Undos>) -> Error {
+    /// every recorded entry that is not left in place. Returns the error to
+    /// report: `error`, plus anything that could not be undone.
+    pub fn roll_back(&mut self, error: Error, applied: Applied) -> Error {
         let mut left = Vec::new();
         let mut gone = applied.never;
         for undo in applied.undos.into_iter().rev() {
@@ -143,11 +148,6 @@ impl Executor {
                 Err(undo_error) => left.push(format!("{} ({undo_error})", undo.step)),
             }
         }
-        gone.extend(
-            unapplied
-                .into_iter()
-                .flat_map(|plan| plan.undos.into_iter().filter_map(|undo| undo.entry)),
-        );
         let forgotten = self.journal.forget(&gone);
         let mut error = error;
         if !left.is_empty() {
@@ -213,4 +213,13 @@ pub struct Applied {
     undos: Vec<Undo>,
     /// Recorded entries whose steps were never applied.
     never: Vec<Entry>,
+}
+
+impl Applied {
+    /// Notes that the plans whose undos are `undos` were recorded but will
+    /// not be applied: a roll-back makes the journal forget them too.
+    pub fn never_applied(&mut self, undos: impl IntoIterator<Item = Undos>) {
+        let entries = undos.into_iter().flat_map(|plan| plan.undos);
+        self.never.extend(entries.filter_map(|undo| undo.entry));
+    }
 }

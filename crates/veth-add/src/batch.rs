@@ -3,14 +3,11 @@
 //! its ends printed at once. A line that fails is undone and stops the
 //! batch; the lines before it stay.
 //!
-//! Lines are planned a few dozen ahead and their undo steps written to the
-//! journal in one write before any of them is applied. A line that touches
-//! a namespace or an interface an earlier planned line touches waits until
-//! that line is made, so that every plan sees the state it will act on.
+//! Lines are planned a few dozen ahead, their undo steps written to the
+//! journal in one write (see [`vethkit_core::ahead`]).
 //! Memory stays the same however long the batch: the input is read twice
 //! rather than kept (a pipe on stdin is copied into a memory file first).
 
-use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Seek, SeekFrom};
 use std::os::fd::AsFd;
@@ -18,19 +15,14 @@ use std::path::Path;
 
 use clap::Parser;
 use nix::sys::memfd::{memfd_create, MFdFlags};
-use vethkit_core::context::Netns;
+use vethkit_core::ahead::{Ahead, Touch};
 use vethkit_core::error::io_words;
-use vethkit_core::name::IfName;
-use vethkit_core::plan::{print_plan, Applied, Executor, Plan};
+use vethkit_core::plan::{Applied, Executor};
 use vethkit_core::{Error, Result};
 
 use crate::cli::Cli;
 use crate::pair::Pair;
 use crate::report;
-
-/// How many lines are planned, and recorded in one journal write, ahead of
-/// being made.
-const LINES_AHEAD: usize = 64;
 
 /// A batch's text, which can be read from the start as often as needed.
 struct Batch {
@@ -46,23 +38,24 @@ struct Batch {
 pub fn run(path: &Path, cli: &Cli, executor: &mut Executor) -> Result<()> {
     let mut batch = Batch::open(path, cli)?;
     batch.each_pair(|_, _| Ok(()))?;
-    let mut pending = Pending::default();
+    let mut ahead = Ahead::default();
     batch.each_pair(|line, pair| {
-        if pending.lines.len() == LINES_AHEAD || pending.shares_with(&pair) {
-            pending.make(executor, cli.json)?;
+        let touches = touches(&pair);
+        if ahead.must_apply_before(&touches) {
+            make(&mut ahead, executor, cli.json)?;
         }
         match pair.plan(&mut executor.context) {
             Ok(plan) => {
-                pending.push(line, pair, plan);
+                ahead.push((line, pair), plan, touches);
                 Ok(())
             }
             Err(error) => {
-                pending.make(executor, cli.json)?;
+                make(&mut ahead, executor, cli.json)?;
                 Err(error.context(format!("line {line}")))
             }
         }
     })?;
-    pending.make(executor, cli.json)
+    make(&mut ahead, executor, cli.json)
 }
 
 impl Batch {
@@ -164,56 +157,31 @@ fn rereadable_stdin() -> io::Result<File> {
     Ok(copy)
 }
 
-/// Lines planned but not yet made.
-#[derive(Default)]
-struct Pending {
-    lines: Vec<(usize, Pair, Plan)>,
-    /// The named namespaces and the interfaces the lines touch.
-    touched: HashSet<(Netns, Option<IfName>)>,
-}
-
-impl Pending {
-    fn push(&mut self, line: usize, pair: Pair, plan: Plan) {
-        self.touched.extend(touches(&pair));
-        self.lines.push((line, pair, plan));
-    }
-
-    /// Whether `pair` touches something a pending line touches.
-    fn shares_with(&self, pair: &Pair) -> bool {
-        touches(pair).any(|touched| self.touched.contains(&touched))
-    }
-
-    /// Records the pending lines' undo steps in one write, then makes each
-    /// line and prints its ends. A line that fails is rolled back, the
-    /// lines after it are forgotten, and its error returned.
-    fn make(&mut self, executor: &mut Executor, json: bool) -> Result<()> {
-        self.touched.clear();
-        let lines = std::mem::take(&mut self.lines);
-        if executor.mode.dry_run {
-            lines.iter().for_each(|(_, _, plan)| print_plan(plan));
-            return Ok(());
+/// Makes the lines waiting in `ahead` and prints their ends. A line that
+/// fails is rolled back, the lines after it are forgotten, and its error
+/// returned.
+fn make(ahead: &mut Ahead<(usize, Pair)>, executor: &mut Executor, json: bool) -> Result<()> {
+    let mut lines = ahead.take(executor)?.into_iter();
+    while let Some(((line, pair), plan, undos)) = lines.next() {
+        let mut applied = Applied::default();
+        if let Err(error) = executor.apply(&plan, undos, &mut applied) {
+            applied.never_applied(lines.map(|(_, _, undos)| undos));
+            let error = executor.roll_back(error, applied);
+            return Err(error.context(format!("line {line}")));
         }
-        let plans: Vec<&Plan> = lines.iter().map(|(_, _, plan)| plan).collect();
-        let mut undos = executor.record(&plans)?.into_iter();
-        for (line, pair, plan) in &lines {
-            let mut applied = Applied::default();
-            let own = undos.next().expect("one set of undos a plan");
-            if let Err(error) = executor.apply(plan, own, &mut applied) {
-                let error = executor.roll_back(error, applied, undos.collect());
-                return Err(error.context(format!("line {line}")));
-            }
-            report(pair, json);
-        }
-        Ok(())
+        report(&pair, json);
     }
+    Ok(())
 }
 
 /// The named namespaces and the interfaces a pair touches.
-fn touches(pair: &Pair) -> impl Iterator<Item = (Netns, Option<IfName>)> + '_ {
-    [&pair.first, &pair.second].into_iter().flat_map(|end| {
-        let netns = end.netns.clone().map(|name| (Some(name), None));
-        netns
-            .into_iter()
-            .chain([(end.netns.clone(), Some(end.name.clone()))])
-    })
+fn touches(pair: &Pair) -> Vec<Touch> {
+    let mut touches = Vec::new();
+    for end in [&pair.first, &pair.second] {
+        if let Some(netns) = &end.netns {
+            touches.push((Some(netns.clone()), None));
+        }
+        touches.push((end.netns.clone(), Some(end.name.clone())));
+    }
+    touches
 }

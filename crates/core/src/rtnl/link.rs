@@ -125,10 +125,13 @@ fn link_of(message: &LinkMessage) -> Link {
     link
 }
 
-/// Brings a link up or down (`ip link set dev NAME up|down`).
-pub fn set_up(socket: &mut RouteSocket, index: u32, up: bool) -> Result<(), KernelError> {
+/// Brings a link up or down (`ip link set dev NAME up|down`), naming it
+/// to the kernel, which finds it: one round trip, no lookup first.
+pub fn set_up(socket: &mut RouteSocket, name: &IfName, up: bool) -> Result<(), KernelError> {
     let mut message = LinkMessage::default();
-    message.header.index = index;
+    message
+        .attributes
+        .push(LinkAttribute::IfName(name.to_string()));
     message.header.change_mask = LinkFlags::Up;
     if up {
         message.header.flags = LinkFlags::Up;

@@ -30,6 +30,10 @@ fn refused(
     ))
 }
 
+fn no_interface(name: &IfName, netns: Option<&NsName>) -> Error {
+    Error::failed(format!("no interface named {name}{}", in_netns(netns)))
+}
+
 /// Sends `request` about the link `name`, which must exist in `netns`.
 fn on_link(
     context: &mut Context,
@@ -43,12 +47,7 @@ fn on_link(
     let socket = context.socket(netns)?;
     let link = match rtnl::link_by_name(socket, name) {
         Ok(Some(link)) => link,
-        Ok(None) => {
-            return Err(Error::failed(format!(
-                "no interface named {name}{}",
-                in_netns(netns)
-            )))
-        }
+        Ok(None) => return Err(no_interface(name, netns)),
         Err(error) => return Err(refused("look up", name, netns, error)),
     };
     request(socket, &link).map_err(|error| refused(what, object, netns, error))
@@ -325,19 +324,24 @@ impl Step {
                 Ok(())
             }
             Step::LinkUp { netns, name } => {
-                on_link(context, netns, name, "bring up", name, |socket, link| {
-                    rtnl::set_up(socket, link.index, true)
+                let socket = context.socket(netns.as_ref())?;
+                rtnl::set_up(socket, name, true).map_err(|error| match error.errno {
+                    libc::ENODEV => no_interface(name, netns.as_ref()),
+                    _ => refused("bring up", name, netns.as_ref(), error),
                 })
             }
-            Step::LinkDown { netns, name } => on_remaining_link(
-                context,
-                netns,
-                name,
-                "bring down",
-                name,
-                &[libc::ENODEV],
-                |socket, link| rtnl::set_up(socket, link.index, false),
-            ),
+            Step::LinkDown { netns, name } => {
+                if !context.netns_exists(netns.as_ref()) {
+                    return Ok(());
+                }
+                let socket = context.socket(netns.as_ref())?;
+                match rtnl::set_up(socket, name, false) {
+                    Err(error) if error.errno != libc::ENODEV => {
+                        Err(refused("bring down", name, netns.as_ref(), error))
+                    }
+                    _ => Ok(()),
+                }
+            }
             Step::AddrAdd {
                 netns,
                 dev,
