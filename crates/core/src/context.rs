@@ -1,8 +1,10 @@
 //! The namespaces one invocation works in, each with the netlink socket
 //! opened inside it and kept for the invocation.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::thread::JoinHandle;
 
 use crate::error::{Error, Result};
 use crate::name::NsName;
@@ -37,6 +39,21 @@ pub struct Context {
     home: Handle,
     named: HashMap<NsName, Handle>,
     netfilter: Option<NetfilterSocket>,
+    ahead: Option<CreatedAhead>,
+}
+
+/// Namespaces being created on another thread, in the order they will be
+/// asked for.
+struct CreatedAhead {
+    names: VecDeque<NsName>,
+    made: Receiver<Result<Handle>>,
+    worker: JoinHandle<()>,
+}
+
+/// Creates the named namespace and opens a socket inside it.
+fn create_handle(name: &NsName) -> Result<Handle> {
+    let (fd, socket) = netns::create(name, open_socket)?;
+    Ok(Handle { fd, socket })
 }
 
 fn open_socket() -> Result<RouteSocket> {
@@ -58,6 +75,7 @@ impl Context {
             },
             named: HashMap::new(),
             netfilter: None,
+            ahead: None,
         })
     }
 
@@ -133,16 +151,72 @@ impl Context {
         }
     }
 
-    /// Creates the named namespace and opens its socket from inside it.
+    /// Creates the named namespace and opens its socket from inside it,
+    /// or takes it from [`Self::create_ahead`] when it is next there.
     pub fn create_netns(&mut self, name: &NsName) -> Result<()> {
-        let (fd, socket) = netns::create(name, open_socket)?;
-        self.remember(name, Handle { fd, socket });
+        let handle = match &mut self.ahead {
+            Some(ahead) if ahead.names.front() == Some(name) => {
+                ahead.names.pop_front();
+                ahead.made.recv().unwrap_or_else(|_| {
+                    Err(Error::failed(format!(
+                        "cannot create netns {name}: its creator thread stopped"
+                    )))
+                })?
+            }
+            _ => create_handle(name)?,
+        };
+        self.remember(name, handle);
         Ok(())
+    }
+
+    /// Starts creating the namespaces `names` on another thread, one after
+    /// the other, for [`Self::create_netns`] to take in that order. Creating
+    /// a namespace is the kernel's slowest step here, and most of it runs
+    /// beside the rtnetlink requests this thread sends meanwhile. Their
+    /// undo must be in the journal already (write-ahead).
+    pub fn create_ahead(&mut self, names: Vec<NsName>) {
+        self.discard_ahead();
+        if names.is_empty() {
+            return;
+        }
+        let (sender, made) = sync_channel(names.len());
+        let to_make = names.clone();
+        let worker = std::thread::spawn(move || {
+            for name in &to_make {
+                if sender.send(create_handle(name)).is_err() {
+                    return;
+                }
+            }
+        });
+        self.ahead = Some(CreatedAhead {
+            names: names.into(),
+            made,
+            worker,
+        });
+    }
+
+    /// Deletes the namespaces created ahead that were never taken.
+    pub fn discard_ahead(&mut self) {
+        let Some(ahead) = self.ahead.take() else {
+            return;
+        };
+        let _ = ahead.worker.join();
+        for (name, made) in ahead.names.iter().zip(ahead.made.try_iter()) {
+            if made.is_ok() {
+                let _ = netns::delete(name);
+            }
+        }
     }
 
     /// Deletes the named namespace and closes its socket. Returns whether it existed.
     pub fn delete_netns(&mut self, name: &NsName) -> Result<bool> {
         self.named.remove(name);
         netns::delete(name)
+    }
+}
+
+impl Drop for Context {
+    fn drop(&mut self) {
+        self.discard_ahead();
     }
 }

@@ -18,6 +18,7 @@ use nix::sys::memfd::{memfd_create, MFdFlags};
 use vethkit_core::ahead::{Ahead, Touch};
 use vethkit_core::error::io_words;
 use vethkit_core::plan::{Applied, Executor};
+use vethkit_core::step::Step;
 use vethkit_core::{Error, Result};
 
 use crate::cli::Cli;
@@ -161,10 +162,18 @@ fn rereadable_stdin() -> io::Result<File> {
 /// fails is rolled back, the lines after it are forgotten, and its error
 /// returned.
 fn make(ahead: &mut Ahead<(usize, Pair)>, executor: &mut Executor, json: bool) -> Result<()> {
-    let mut lines = ahead.take(executor)?.into_iter();
+    let taken = ahead.take(executor)?;
+    let new_namespaces = taken.iter().flat_map(|(_, plan, _)| &plan.steps);
+    let new_namespaces = new_namespaces.filter_map(|step| match step {
+        Step::NetnsAdd { name } => Some(name.clone()),
+        _ => None,
+    });
+    executor.context.create_ahead(new_namespaces.collect());
+    let mut lines = taken.into_iter();
     while let Some(((line, pair), plan, undos)) = lines.next() {
         let mut applied = Applied::default();
         if let Err(error) = executor.apply(&plan, undos, &mut applied) {
+            executor.context.discard_ahead();
             applied.never_applied(lines.map(|(_, _, undos)| undos));
             let error = executor.roll_back(error, applied);
             return Err(error.context(format!("line {line}")));
