@@ -1,6 +1,7 @@
 # vethkit: build, test and try the commands.
 #   make demo    the walk-through, run in a throwaway sandbox
 #   make test    unit tests, then the end-to-end tests (as root and as nobody)
+#   make bench   vethkit against iproute2, labs of 100 and 1000 hosts, in sandboxes
 #
 # For packagers:
 #   make                          release binaries (cargo build --release --locked)
@@ -23,7 +24,7 @@ FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 COMMANDS := $(basename $(notdir $(wildcard man/*.8)))
 RELEASE_DIR := $(or $(CARGO_TARGET_DIR),target)/release
 
-.PHONY: all build debug test lint demo docs install uninstall vendor clean
+.PHONY: all build debug test lint demo bench docs install uninstall vendor clean
 
 all: build
 
@@ -43,6 +44,10 @@ lint:
 
 demo: build
 	tests/sandbox env PATH="$(CURDIR)/target/release:$$PATH" examples/walkthrough.sh
+
+bench: build
+	$(CARGO) build --release --locked -p vethkit-tests --bin vethkit-bench
+	bench/run
 
 docs:
 	$(CARGO) run --locked --quiet -p xtask -- docs

@@ -115,10 +115,19 @@ impl NetlinkSocket {
     where
         M: NetlinkSerializable + NetlinkDeserializable,
     {
-        let sequence = self.send(message, NLM_F_DUMP)?;
         let mut replies = Vec::new();
-        self.receive::<M>(sequence, |message| replies.push(message))?;
+        self.dump_each(message, |reply| replies.push(reply))?;
         Ok(replies)
+    }
+
+    /// Sends a dump request and hands each message of the dump to `each`
+    /// as it is read, so that a large dump is never held whole.
+    pub fn dump_each<M>(&mut self, message: M, each: impl FnMut(M)) -> Result<(), KernelError>
+    where
+        M: NetlinkSerializable + NetlinkDeserializable,
+    {
+        let sequence = self.send(message, NLM_F_DUMP)?;
+        self.receive::<M>(sequence, each)
     }
 
     /// Sends `messages` (each with its flags) between `begin` and `end` in

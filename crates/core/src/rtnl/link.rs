@@ -58,14 +58,14 @@ pub fn link_by_index(socket: &mut RouteSocket, index: u32) -> Result<Option<Link
 
 /// Every link of the socket's namespace (`ip link show`).
 pub fn links(socket: &mut RouteSocket) -> Result<Vec<Link>, KernelError> {
-    let replies = socket.dump(RouteNetlinkMessage::GetLink(LinkMessage::default()))?;
-    Ok(replies
-        .iter()
-        .filter_map(|reply| match reply {
-            RouteNetlinkMessage::NewLink(message) => Some(link_of(message)),
-            _ => None,
-        })
-        .collect())
+    let mut links = Vec::new();
+    let request = RouteNetlinkMessage::GetLink(LinkMessage::default());
+    socket.dump_each(request, |reply| {
+        if let RouteNetlinkMessage::NewLink(message) = reply {
+            links.push(link_of(&message));
+        }
+    })?;
+    Ok(links)
 }
 
 fn get_link(socket: &mut RouteSocket, request: LinkMessage) -> Result<Option<Link>, KernelError> {
