@@ -161,6 +161,34 @@ fn ports_are_read_from_stdin_one_a_line() {
     );
 }
 
+/// Ports on stdin are attached as they arrive, while the writer is still
+/// writing: `veth-add --batch ... | br-attach br0 -` attaches each end
+/// soon after it is made.
+#[test]
+fn ports_on_stdin_are_attached_before_stdin_ends() {
+    let run = sandbox(&format!(
+        r#"
+        {PORTS}
+        {{
+            echo br-veth3
+            for try in $(seq 50); do
+                ip -o link show master br0 2>/dev/null | grep -q br-veth3 && break
+                sleep 0.1
+            done
+            ip -br link show master br0 | cut -d@ -f1 > /run/while-writing
+            echo br-veth4
+        }} | br-attach br0 -
+        section while-writing
+        cat /run/while-writing
+        section after
+        ip -br link show master br0 | cut -d@ -f1
+        "#
+    ))
+    .ok();
+    assert_eq!(run.section("while-writing"), "br-veth3");
+    assert_eq!(run.section("after"), "br-veth3\nbr-veth4");
+}
+
 #[test]
 fn detach_removes_a_port_and_only_from_its_bridge() {
     let run = sandbox(&format!(
@@ -278,6 +306,14 @@ fn bad_input_is_a_one_line_error_and_changes_nothing() {
                 "spanning tree off, not on",
             ),
             ("", "br-attach br0 br0", 1, "a bridge cannot be its own port"),
+            (
+                "ip link add br0 type bridge; ip link set br0 up; \
+                 seq 1 1024 | sed 's/.*/link add p& type veth peer name q&/' | ip -batch -; \
+                 seq 1 1023 | sed 's/.*/link set p& master br0/' | ip -batch -",
+                "br-attach br0 p1024",
+                1,
+                "cannot attach p1024 to br0: the bridge has 1023 ports, the most a Linux bridge can have",
+            ),
             ("", "br-attach -n ns9 br0", 1, "no network namespace named ns9"),
             ("", "br-attach abcdefghijklmnop", 2, "16 bytes"),
             ("", "br-attach br0 bad/port", 2, "bad/port"),

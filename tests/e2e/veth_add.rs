@@ -421,3 +421,74 @@ fn an_existing_default_route_in_an_existing_namespace_is_a_conflict() {
     assert_eq!(refusal.stderr, "veth-add: cannot add default route via 10.1.1.1: there is one via 10.9.0.1 already in netns ns3");
     assert!(refusal.unchanged);
 }
+
+/// Read from a pipe, a batch is still checked whole before anything is done.
+#[test]
+fn a_bad_line_on_stdin_is_refused_before_anything_is_done() {
+    let run = sandbox(
+        r#"
+        section status
+        printf 'veth1 br-veth1 --netns h1\nveth2 br-veth2 --mtu 9\n' | veth-add --batch - 2>/run/err || echo $?
+        section stderr
+        cat /run/err
+        section left
+        ip netns list
+        ip -o link show | wc -l
+        "#,
+    )
+    .ok();
+    assert_eq!(run.section("status"), "2");
+    assert!(
+        run.section("stderr")
+            .starts_with("veth-add: stdin: line 2: "),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.section("left"), "1", "only lo is left");
+}
+
+/// A line that fails is undone and stops the batch; the lines before it
+/// stay, and nothing of the lines after it is left, not even the
+/// namespaces made ahead for them.
+#[test]
+fn a_line_that_fails_stops_the_batch_and_only_the_lines_before_it_stay() {
+    let run = sandbox(
+        r#"
+        {
+            echo "a1 b1 --netns h1 --addr 10.1.0.2/24 --gateway 10.1.0.1"
+            echo "a2 b2 --netns h1 --addr 10.1.1.2/24"  # the same namespace as line 1
+            echo "a3 b3 --netns h3 --addr 10.1.3.2/24 --gateway 10.9.9.9"  # unreachable
+            for i in 4 5 6 7 8 9; do echo "a$i b$i --netns h$i"; done
+        } > /run/hosts
+        section out
+        veth-add --batch /run/hosts 2>/run/err || echo "status $?"
+        section stderr
+        cat /run/err
+        section netns
+        ip netns list | cut -d' ' -f1
+        section h1
+        ip -n h1 -br address show | awk '{sub(/@.*/, "", $1); print $1, $3}'
+        section links
+        ip -br link show | awk '{sub(/@.*/, "", $1); print $1}'
+        section reset
+        netns-reset --all
+        ip netns list | wc -l
+        ip -o link show | wc -l
+        "#,
+    )
+    .ok();
+    assert_eq!(run.section("out"), "b1\nb2\nstatus 1");
+    assert!(
+        run.section("stderr")
+            .starts_with("veth-add: line 3: cannot add default route via 10.9.9.9"),
+        "{}",
+        run.section("stderr")
+    );
+    assert_eq!(run.section("netns"), "h1");
+    assert_eq!(
+        run.section("h1"),
+        "lo 127.0.0.1/8\na1 10.1.0.2/24\na2 10.1.1.2/24"
+    );
+    assert_eq!(run.section("links"), "lo\nb1\nb2");
+    assert_eq!(run.section("reset"), "0\n1");
+}

@@ -22,6 +22,10 @@ fn refused(
         libc::EEXIST if what == "create" => {
             "an interface with that name already exists".to_string()
         }
+        // The kernel numbers a bridge's ports in 10 bits, 0 unused.
+        libc::EXFULL if what == "attach" => {
+            "the bridge has 1023 ports, the most a Linux bridge can have".to_string()
+        }
         _ => error.to_string(),
     };
     Error::failed(format!(
