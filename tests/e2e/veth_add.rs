@@ -173,6 +173,12 @@ fn bad_input_is_a_one_line_error_and_changes_nothing() {
             "cannot create veth1: an interface with that name already exists",
         ),
         (
+            "ip link add b1 type bridge",
+            "veth-add v1 b1 --netns h1",
+            1,
+            "cannot create b1: an interface with that name already exists",
+        ),
+        (
             "ip netns add ns2; ip -n ns2 link add veth2 type bridge",
             "veth-add veth1 veth2 --peer-netns ns2",
             1,
@@ -200,8 +206,8 @@ fn bad_input_is_a_one_line_error_and_changes_nothing() {
     assert_refused("veth-add", cases);
 }
 
-/// The peer's name is taken inside the target namespace: found before
-/// anything is done, so no veth, no new namespace, no journal entry.
+/// The peer's name is taken inside the target namespace: refused, and
+/// nothing is left, no veth, no new namespace, no journal entry.
 #[test]
 fn peer_name_taken_in_target_namespace_leaves_nothing_behind() {
     let run = sandbox(

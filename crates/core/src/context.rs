@@ -7,7 +7,7 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use std::thread::JoinHandle;
 
 use crate::error::{Error, Result};
-use crate::name::NsName;
+use crate::name::{IfName, NsName};
 use crate::netns::{self, Entered};
 use crate::nft::NetfilterSocket;
 use crate::rtnl::RouteSocket;
@@ -40,6 +40,8 @@ pub struct Context {
     named: HashMap<NsName, Handle>,
     netfilter: Option<NetfilterSocket>,
     ahead: Option<CreatedAhead>,
+    /// Link indexes learnt in this invocation, by namespace and name.
+    indexes: HashMap<(Netns, IfName), u32>,
 }
 
 /// Namespaces being created on another thread, in the order they will be
@@ -76,6 +78,7 @@ impl Context {
             named: HashMap::new(),
             netfilter: None,
             ahead: None,
+            indexes: HashMap::new(),
         })
     }
 
@@ -143,6 +146,22 @@ impl Context {
         Ok(result)
     }
 
+    /// The index learnt for the link `name` of `netns`, if any.
+    pub fn known_index(&self, netns: &Netns, name: &IfName) -> Option<u32> {
+        self.indexes.get(&(netns.clone(), name.clone())).copied()
+    }
+
+    /// Notes the index of the link `name` of `netns`, for later requests.
+    pub fn learn_index(&mut self, netns: &Netns, name: &IfName, index: u32) {
+        self.indexes.insert((netns.clone(), name.clone()), index);
+    }
+
+    /// Forgets the indexes learnt in `netns`: called whenever links there
+    /// are deleted, moved or renamed, or the namespace itself goes.
+    pub fn forget_indexes(&mut self, netns: &Netns) {
+        self.indexes.retain(|(known, _), _| known != netns);
+    }
+
     /// Whether `netns` exists (the caller's always does).
     pub fn netns_exists(&self, netns: Option<&NsName>) -> bool {
         match netns {
@@ -166,6 +185,7 @@ impl Context {
             _ => create_handle(name)?,
         };
         self.remember(name, handle);
+        self.forget_indexes(&Some(name.clone()));
         Ok(())
     }
 
@@ -211,6 +231,7 @@ impl Context {
     /// Deletes the named namespace and closes its socket. Returns whether it existed.
     pub fn delete_netns(&mut self, name: &NsName) -> Result<bool> {
         self.named.remove(name);
+        self.forget_indexes(&Some(name.clone()));
         netns::delete(name)
     }
 }

@@ -252,6 +252,7 @@ fn delete_as_group(
     indexes: &[u32],
     group: u32,
 ) -> Result<()> {
+    context.forget_indexes(netns);
     let socket = context.socket(netns.as_ref())?;
     let failed = |error| Error::failed(format!("cannot delete links together: {error}"));
     rtnl::set_group(socket, indexes, group).map_err(failed)?;

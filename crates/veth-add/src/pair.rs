@@ -109,8 +109,11 @@ impl Pair {
         };
         let ends = [&self.first, &self.second];
         let mut links = [None, None];
-        for (end, link) in ends.iter().zip(links.iter_mut()) {
-            if !is_new(&end.netns) {
+        // With an end's namespace new, the pair cannot exist yet: the other
+        // end is not looked up either, and a link of its name is a clash the
+        // kernel reports when the pair is created.
+        if !ends.iter().any(|end| is_new(&end.netns)) {
+            for (end, link) in ends.iter().zip(links.iter_mut()) {
                 *link = lookup::link(context, &end.netns, &end.name)?;
             }
         }

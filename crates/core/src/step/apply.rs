@@ -38,23 +38,34 @@ fn no_interface(name: &IfName, netns: Option<&NsName>) -> Error {
     Error::failed(format!("no interface named {name}{}", in_netns(netns)))
 }
 
-/// Sends `request` about the link `name`, which must exist in `netns`.
+/// Sends `request` about the link `name`, which must exist in `netns`, to
+/// its index: the one learnt earlier in the invocation when there is one
+/// (a link deleted since answers ENODEV, and is looked up again), else
+/// looked up now.
 fn on_link(
     context: &mut Context,
     netns: &Netns,
     name: &IfName,
     what: &str,
     object: impl fmt::Display,
-    request: impl FnOnce(&mut RouteSocket, &Link) -> Result<(), KernelError>,
+    request: impl Fn(&mut RouteSocket, u32) -> Result<(), KernelError>,
 ) -> Result<()> {
-    let netns = netns.as_ref();
-    let socket = context.socket(netns)?;
-    let link = match rtnl::link_by_name(socket, name) {
-        Ok(Some(link)) => link,
-        Ok(None) => return Err(no_interface(name, netns)),
-        Err(error) => return Err(refused("look up", name, netns, error)),
+    if let Some(index) = context.known_index(netns, name) {
+        let socket = context.socket(netns.as_ref())?;
+        match request(socket, index) {
+            Err(error) if error.errno == libc::ENODEV => context.forget_indexes(netns),
+            result => return result.map_err(|error| refused(what, object, netns.as_ref(), error)),
+        }
+    }
+    let socket = context.socket(netns.as_ref())?;
+    let index = match rtnl::link_by_name(socket, name) {
+        Ok(Some(link)) => link.index,
+        Ok(None) => return Err(no_interface(name, netns.as_ref())),
+        Err(error) => return Err(refused("look up", name, netns.as_ref(), error)),
     };
-    request(socket, &link).map_err(|error| refused(what, object, netns, error))
+    let result = request(socket, index);
+    context.learn_index(netns, name, index);
+    result.map_err(|error| refused(what, object, netns.as_ref(), error))
 }
 
 /// Sends an undo `request` about the link `name` if it is still there: a
@@ -260,6 +271,7 @@ impl Step {
                 create_veth(context, netns, peer_netns, request)
             }
             Step::LinkDel { netns, name, kind } => {
+                context.forget_indexes(netns);
                 on_remaining_link(
                     context,
                     netns,
@@ -288,7 +300,7 @@ impl Step {
                 name,
                 "set the mtu of",
                 name,
-                |socket, link| rtnl::set_mtu(socket, link.index, *mtu),
+                |socket, index| rtnl::set_mtu(socket, index, *mtu),
             ),
             Step::LinkMaster { netns, dev, master } => {
                 set_master(context, netns, dev, master, true)
@@ -301,7 +313,11 @@ impl Step {
                 name,
                 to,
                 new_name,
-            } => move_link(context, netns, name, to, new_name.as_ref()),
+            } => {
+                context.forget_indexes(netns);
+                context.forget_indexes(to);
+                move_link(context, netns, name, to, new_name.as_ref())
+            }
             Step::Nft { ops } => {
                 let socket = context.netfilter()?;
                 crate::nft::apply(socket, ops).map_err(|error| {
@@ -356,7 +372,7 @@ impl Step {
                 dev,
                 "add address",
                 format!("{address} to {dev}"),
-                |socket, link| rtnl::add_address(socket, link.index, address),
+                |socket, index| rtnl::add_address(socket, index, address),
             ),
             Step::AddrDel {
                 netns,
@@ -384,7 +400,7 @@ impl Step {
                 dev,
                 "add default route",
                 format!("via {gateway}"),
-                |socket, link| rtnl::add_default_route(socket, gateway, link.index),
+                |socket, index| rtnl::add_default_route(socket, gateway, index),
             ),
             Step::RouteDel {
                 netns,
