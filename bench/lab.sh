@@ -20,6 +20,9 @@
 #             a namespace for lo, the address, up and the route; taken down
 #             with one ip -batch of link del and netns del
 #   loop      the walk-through's way: a shell loop of single ip commands
+#   floor     the kernel's share alone: the first ip -batch of iproute2 (the
+#             bridge, the namespaces, the veths and the ports) and nothing
+#             else: no addresses or routes, the hosts' ends left down
 set -eu
 here=$(dirname "$0")
 # shellcheck source=bench/lib.sh
@@ -79,6 +82,8 @@ iproute2)
             "$i" "$(address "$i")" "$i" | ip -n "h$i" -batch -
         i=$((i + 1))
     done ;;
+floor)
+    ip -batch /run/ip-batch ;;
 loop)
     ip link add br0 type bridge
     ip link set br0 up
@@ -105,6 +110,12 @@ fail() {
     echo "lab.sh: $method, $n hosts: $*" >&2
     exit 1
 }
+if [ "$method" = floor ]; then
+    ports=$(ip -o link show master br0 | wc -l)
+    [ "$ports" -eq "$n" ] || fail "$ports of $n ports on br0"
+    echo "$build -"
+    exit 0
+fi
 ports=$(ip -o link show master br0 | grep -c ' state UP ' || true)
 [ "$ports" -eq "$n" ] || fail "$ports of $n ports up on br0"
 for host in 1 "$n"; do
