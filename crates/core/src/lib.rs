@@ -2,8 +2,10 @@
 //!
 //! Every vethkit command turns its arguments into a [`plan::Plan`] of
 //! [`step::Step`]s and hands it to the [`plan::Executor`], which prints it
-//! (`--dry-run`), or records each step's undo in the [`journal`], applies
-//! the steps over netlink, and rolls the applied ones back when one fails.
+//! (`--dry-run`), or records each step's undo in the [`journal`] (leaving
+//! out those a deletion [`cover`]s), applies the steps over netlink, and
+//! rolls the applied ones back when one fails. Commands taking many objects
+//! a line make their plans a few dozen [`ahead`].
 //! The pieces steps are made of live here too: a synchronous [`netlink`]
 //! socket, iproute2-compatible named namespaces ([`netns`]) with one socket
 //! each ([`context`]), validated [`name`]s and [`mac`] addresses, link,
