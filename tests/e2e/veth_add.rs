@@ -498,3 +498,22 @@ fn a_line_that_fails_stops_the_batch_and_only_the_lines_before_it_stay() {
     assert_eq!(run.section("links"), "lo\nb1\nb2");
     assert_eq!(run.section("reset"), "0\n1");
 }
+
+/// A batch from a pipe that is not stdin (a FIFO, or `<(...)` in bash) is
+/// read like a file.
+#[test]
+fn a_batch_can_come_from_a_named_pipe() {
+    let run = sandbox(
+        r#"
+        mkfifo /run/hosts
+        printf 'a1 b1 --netns h1\na2 b2 --netns h2\n' > /run/hosts &
+        section out
+        veth-add --batch /run/hosts
+        section netns
+        ip netns list | cut -d' ' -f1 | sort
+        "#,
+    )
+    .ok();
+    assert_eq!(run.section("out"), "b1\nb2");
+    assert_eq!(run.section("netns"), "h1\nh2");
+}

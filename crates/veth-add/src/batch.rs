@@ -6,7 +6,7 @@
 //! Lines are planned a few dozen ahead, their undo steps written to the
 //! journal in one write (see [`vethkit_core::ahead`]).
 //! Memory stays the same however long the batch: the input is read twice
-//! rather than kept (a pipe on stdin is copied into a memory file first).
+//! rather than kept (a pipe is copied into a memory file first).
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Seek, SeekFrom};
@@ -84,12 +84,12 @@ impl Batch {
         };
         let cannot =
             |error: io::Error| Error::usage(format!("cannot read {source}: {}", io_words(&error)));
-        let mut file = if from_stdin {
-            rereadable_stdin().map_err(cannot)?
+        let file = if from_stdin {
+            io::stdin().as_fd().try_clone_to_owned().map(File::from)
         } else {
-            File::open(path).map_err(cannot)?
+            File::open(path)
         };
-        let start = file.stream_position().map_err(cannot)?;
+        let (file, start) = file.and_then(rereadable).map_err(cannot)?;
         Ok(Batch {
             file,
             start,
@@ -145,17 +145,16 @@ impl Batch {
     }
 }
 
-/// Standard input, as a file that can be read twice: itself when it is one,
-/// otherwise a copy in an anonymous memory file.
-fn rereadable_stdin() -> io::Result<File> {
-    let mut stdin = File::from(io::stdin().as_fd().try_clone_to_owned()?);
-    if stdin.stream_position().is_ok() {
-        return Ok(stdin);
+/// `file` and where its text starts, as a file that can be read twice:
+/// itself when it can seek, otherwise (a pipe) a copy in an anonymous
+/// memory file.
+fn rereadable(mut file: File) -> io::Result<(File, u64)> {
+    if let Ok(start) = file.stream_position() {
+        return Ok((file, start));
     }
     let mut copy = File::from(memfd_create("veth-add batch", MFdFlags::MFD_CLOEXEC)?);
-    io::copy(&mut stdin, &mut copy)?;
-    copy.rewind()?;
-    Ok(copy)
+    io::copy(&mut file, &mut copy)?;
+    Ok((copy, 0))
 }
 
 /// Makes the lines waiting in `ahead` and prints their ends. A line that
