@@ -24,10 +24,22 @@ pub fn in_netns(netns: Option<&NsName>) -> String {
     }
 }
 
-/// A namespace and the socket opened inside it.
+/// A namespace, the socket opened inside it, and the link indexes learnt
+/// there (they go with the handle, so a namespace made again starts afresh).
 struct Handle {
     fd: OwnedFd,
     socket: RouteSocket,
+    indexes: HashMap<IfName, u32>,
+}
+
+impl Handle {
+    fn new(fd: OwnedFd, socket: RouteSocket) -> Self {
+        Handle {
+            fd,
+            socket,
+            indexes: HashMap::new(),
+        }
+    }
 }
 
 /// How many named namespaces keep their socket before the oldest are closed:
@@ -40,8 +52,6 @@ pub struct Context {
     named: HashMap<NsName, Handle>,
     netfilter: Option<NetfilterSocket>,
     ahead: Option<CreatedAhead>,
-    /// Link indexes learnt in this invocation, by namespace and name.
-    indexes: HashMap<(Netns, IfName), u32>,
 }
 
 /// Namespaces being created on another thread, in the order they will be
@@ -55,7 +65,7 @@ struct CreatedAhead {
 /// Creates the named namespace and opens a socket inside it.
 fn create_handle(name: &NsName) -> Result<Handle> {
     let (fd, socket) = netns::create(name, open_socket)?;
-    Ok(Handle { fd, socket })
+    Ok(Handle::new(fd, socket))
 }
 
 fn open_socket() -> Result<RouteSocket> {
@@ -71,14 +81,10 @@ impl Context {
     /// Opens a socket in the caller's own namespace.
     pub fn new() -> Result<Self> {
         Ok(Context {
-            home: Handle {
-                fd: netns::current()?,
-                socket: open_socket()?,
-            },
+            home: Handle::new(netns::current()?, open_socket()?),
             named: HashMap::new(),
             netfilter: None,
             ahead: None,
-            indexes: HashMap::new(),
         })
     }
 
@@ -91,13 +97,7 @@ impl Context {
             let entered = Entered::enter(fd.as_fd())?;
             let socket = open_socket();
             entered.leave()?;
-            self.remember(
-                name,
-                Handle {
-                    fd,
-                    socket: socket?,
-                },
-            );
+            self.remember(name, Handle::new(fd, socket?));
         }
         Ok(self.named.get_mut(name).expect("handle was just inserted"))
     }
@@ -146,20 +146,32 @@ impl Context {
         Ok(result)
     }
 
+    /// The handle of `netns` if it is open, without opening it.
+    fn open_handle(&mut self, netns: &Netns) -> Option<&mut Handle> {
+        match netns {
+            None => Some(&mut self.home),
+            Some(name) => self.named.get_mut(name),
+        }
+    }
+
     /// The index learnt for the link `name` of `netns`, if any.
-    pub fn known_index(&self, netns: &Netns, name: &IfName) -> Option<u32> {
-        self.indexes.get(&(netns.clone(), name.clone())).copied()
+    pub fn known_index(&mut self, netns: &Netns, name: &IfName) -> Option<u32> {
+        self.open_handle(netns)?.indexes.get(name).copied()
     }
 
     /// Notes the index of the link `name` of `netns`, for later requests.
     pub fn learn_index(&mut self, netns: &Netns, name: &IfName, index: u32) {
-        self.indexes.insert((netns.clone(), name.clone()), index);
+        if let Some(handle) = self.open_handle(netns) {
+            handle.indexes.insert(name.clone(), index);
+        }
     }
 
     /// Forgets the indexes learnt in `netns`: called whenever links there
-    /// are deleted, moved or renamed, or the namespace itself goes.
+    /// are deleted, moved or renamed.
     pub fn forget_indexes(&mut self, netns: &Netns) {
-        self.indexes.retain(|(known, _), _| known != netns);
+        if let Some(handle) = self.open_handle(netns) {
+            handle.indexes.clear();
+        }
     }
 
     /// Whether `netns` exists (the caller's always does).
@@ -185,7 +197,6 @@ impl Context {
             _ => create_handle(name)?,
         };
         self.remember(name, handle);
-        self.forget_indexes(&Some(name.clone()));
         Ok(())
     }
 
@@ -231,7 +242,6 @@ impl Context {
     /// Deletes the named namespace and closes its socket. Returns whether it existed.
     pub fn delete_netns(&mut self, name: &NsName) -> Result<bool> {
         self.named.remove(name);
-        self.forget_indexes(&Some(name.clone()));
         netns::delete(name)
     }
 }
