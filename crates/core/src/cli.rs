@@ -10,7 +10,7 @@ use std::net::IpAddr;
 use clap::Parser;
 use ipnet::IpNet;
 
-use crate::error::{Error, Result};
+use crate::error::{quoted, Error, Result};
 
 /// Parses the command line; errors become one-line usage errors, while
 /// `--help` and `--version` print and exit as usual.
@@ -36,9 +36,20 @@ pub fn parse<C: Parser>() -> Result<C> {
 }
 
 /// A clap error as one line: its first line, with the indented lines that
-/// follow it (the missing arguments, say) joined on.
+/// follow it (the missing arguments, say) joined on, and the user's input
+/// it echoes quoted and cut short.
 pub fn one_line(error: &clap::Error) -> String {
-    let text = error.render().to_string();
+    use clap::error::{ContextKind, ContextValue};
+    let mut text = error.render().to_string();
+    let mut echoed = vec![ContextKind::InvalidValue];
+    if error.kind() == clap::error::ErrorKind::UnknownArgument {
+        echoed.push(ContextKind::InvalidArg);
+    }
+    for kind in echoed {
+        if let Some(ContextValue::String(input)) = error.get(kind) {
+            text = text.replace(&format!("'{input}'"), &quoted(input));
+        }
+    }
     let mut lines = text.lines();
     let first = lines.next().unwrap_or_default();
     let mut line = first.strip_prefix("error: ").unwrap_or(first).to_string();
@@ -46,21 +57,62 @@ pub fn one_line(error: &clap::Error) -> String {
         line.push(' ');
         line.push_str(detail.trim());
     }
-    line
+    crate::error::one_line(&line)
 }
 
-/// A CIDR, or a bare address meaning a host address (/32 or /128), as `ip` takes it.
-pub fn parse_cidr(text: &str) -> Result<IpNet, String> {
-    if text.contains('/') {
-        text.parse::<IpNet>().map_err(|_| {
-            format!("{text:?} is not an address with a prefix length (like 10.1.1.1/24)")
-        })
-    } else {
-        let ip: IpAddr = text
-            .parse()
-            .map_err(|_| format!("{text:?} is not an IP address"))?;
-        Ok(IpNet::from(ip))
+/// Why no host can have `ip` as its own address or use it as a gateway:
+/// multicast, unspecified, the limited broadcast, and IPv4-mapped IPv6.
+fn not_a_host_address(ip: &IpAddr) -> Option<String> {
+    if let IpAddr::V6(v6) = ip {
+        if let Some(v4) = v6.to_ipv4_mapped() {
+            return Some(format!(
+                "an IPv4-mapped IPv6 address, which no interface carries; give {v4} itself"
+            ));
+        }
     }
+    let why = if ip.is_multicast() {
+        "a multicast address"
+    } else if ip.is_unspecified() {
+        "the unspecified address"
+    } else if matches!(ip, IpAddr::V4(v4) if v4.is_broadcast()) {
+        "the broadcast address"
+    } else {
+        return None;
+    };
+    Some(why.to_string())
+}
+
+/// An interface address: a CIDR, or a bare address meaning a host address
+/// (/32 or /128), as `ip` takes it. Addresses no host can have are refused.
+pub fn parse_cidr(text: &str) -> Result<IpNet, String> {
+    let net = if text.contains('/') {
+        text.parse::<IpNet>().map_err(|_| {
+            format!(
+                "{} is not an address with a prefix length (like 10.1.1.1/24)",
+                quoted(text)
+            )
+        })?
+    } else {
+        IpNet::from(parse_ip(text)?)
+    };
+    match not_a_host_address(&net.addr()) {
+        Some(why) => Err(format!("{net} cannot be an interface's address: it is {why}")),
+        None => Ok(net),
+    }
+}
+
+/// A gateway: an address a host can have.
+pub fn parse_gateway(text: &str) -> Result<IpAddr, String> {
+    let ip = parse_ip(text)?;
+    match not_a_host_address(&ip) {
+        Some(why) => Err(format!("{ip} cannot be a gateway: it is {why}")),
+        None => Ok(ip),
+    }
+}
+
+fn parse_ip(text: &str) -> Result<IpAddr, String> {
+    text.parse()
+        .map_err(|_| format!("{} is not an IP address", quoted(text)))
 }
 
 /// Runs a command's body and turns its result into the exit status,
@@ -70,7 +122,8 @@ pub fn main(program: &str, body: impl FnOnce() -> Result<()>) -> ExitCode {
     match body() {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let _ = writeln!(std::io::stderr(), "{program}: {error}");
+            let message = crate::error::one_line(&error.to_string());
+            let _ = writeln!(std::io::stderr(), "{program}: {message}");
             ExitCode::from(error.exit_status())
         }
     }
@@ -111,5 +164,18 @@ mod tests {
         );
         assert!(parse_cidr("10.1.1.0/33").is_err());
         assert!(parse_cidr("banana").is_err());
+        for (bad, why) in [
+            ("224.0.0.1/24", "multicast"),
+            ("ff02::1/64", "multicast"),
+            ("0.0.0.0/0", "unspecified"),
+            ("::/0", "unspecified"),
+            ("255.255.255.255", "broadcast"),
+            ("::ffff:10.0.0.1/96", "give 10.0.0.1 itself"),
+        ] {
+            let error = parse_cidr(bad).unwrap_err();
+            assert!(error.contains(why), "{bad}: {error}");
+        }
+        assert!(parse_gateway("10.1.1.1").is_ok());
+        assert!(parse_gateway("0.0.0.0").unwrap_err().contains("unspecified"));
     }
 }

@@ -76,6 +76,46 @@ pub fn errno_words(errno: i32) -> String {
     words.to_string()
 }
 
+/// How much of a text [`quoted`] shows before it cuts it short.
+const QUOTED_MAX: usize = 48;
+
+/// `text` as an error message echoes it: in double quotes, control
+/// characters escaped, and cut short (with its length) when it is long,
+/// so that whatever the input, the message stays one short line.
+pub fn quoted(text: &str) -> String {
+    let mut escaped = text.chars().flat_map(char::escape_debug);
+    let head: String = escaped.by_ref().take(QUOTED_MAX).collect();
+    if escaped.next().is_none() {
+        return format!("\"{head}\"");
+    }
+    format!("\"{head}...\" ({} bytes)", text.len())
+}
+
+/// How long a message [`one_line`] lets through.
+const MESSAGE_MAX: usize = 600;
+
+/// A message made safe to print as one line: control characters escaped,
+/// and cut short if something long got into it anyway.
+pub fn one_line(message: &str) -> String {
+    let mut line = String::with_capacity(message.len().min(MESSAGE_MAX));
+    for c in message.chars() {
+        if c.is_control() {
+            line.extend(c.escape_debug());
+        } else {
+            line.push(c);
+        }
+    }
+    if line.len() > MESSAGE_MAX {
+        let mut cut = MESSAGE_MAX;
+        while !line.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        line.truncate(cut);
+        line.push_str("...");
+    }
+    line
+}
+
 /// Turns an I/O error into words, without the "(os error N)" tail.
 pub fn io_words(error: &std::io::Error) -> String {
     match error.raw_os_error() {
@@ -94,6 +134,17 @@ mod tests {
         let other = errno_words(libc::ENOTTY);
         assert!(!other.contains("os error"), "{other}");
         assert!(!other.is_empty());
+    }
+
+    #[test]
+    fn echoed_input_is_quoted_escaped_and_cut_short() {
+        assert_eq!(quoted("ns1"), "\"ns1\"");
+        assert_eq!(quoted("a\nb\u{1}"), "\"a\\nb\\u{1}\"");
+        let long = quoted(&"x".repeat(1 << 20));
+        assert!(long.ends_with("...\" (1048576 bytes)"), "{long}");
+        assert!(long.len() < 80, "{long}");
+        assert_eq!(one_line("two\nlines"), "two\\nlines");
+        assert!(one_line(&"y".repeat(5000)).len() < 700);
     }
 
     #[test]

@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::quoted;
+
 /// A 6-byte Ethernet address, unicast.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -15,7 +17,10 @@ impl FromStr for Mac {
 
     fn from_str(text: &str) -> Result<Self, String> {
         let invalid = || {
-            format!("invalid MAC address {text:?}: expected six hex bytes like 02:00:00:00:00:01")
+            format!(
+                "invalid MAC address {}: expected six hex bytes like 02:00:00:00:00:01",
+                quoted(text)
+            )
         };
         let mut bytes = [0u8; 6];
         let mut parts = text.split(':');
@@ -31,7 +36,8 @@ impl FromStr for Mac {
         }
         if bytes[0] & 1 == 1 {
             return Err(format!(
-                "invalid MAC address {text:?}: it is a multicast address"
+                "invalid MAC address {}: it is a multicast address",
+                quoted(text)
             ));
         }
         Ok(Mac(bytes))

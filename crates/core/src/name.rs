@@ -1,20 +1,27 @@
 //! Validated names: interface names as the kernel's `dev_valid_name` accepts
-//! them, and namespace names as `ip netns` can keep them under `/run/netns`.
+//! them (less `%`, which the kernel would turn into a number), and namespace
+//! names as `ip netns` can keep them under `/run/netns`.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::quoted;
+
 /// The longest interface name the kernel accepts (`IFNAMSIZ` - 1).
 pub const IFNAME_MAX: usize = 15;
+/// The longest namespace name: the longest file name (`NAME_MAX`).
+pub const NSNAME_MAX: usize = 255;
 
-/// An interface name: 1-15 bytes, not `.` or `..`, no `/`, `:`, whitespace or NUL.
+/// An interface name: 1-15 bytes, not `.` or `..`, no `/`, `:`, `%`,
+/// whitespace or control characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct IfName(String);
 
-/// A network namespace name: not empty, not `.` or `..`, no `/` or NUL.
+/// A network namespace name: 1-255 bytes, not `.` or `..`, no `/` or
+/// control characters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct NsName(String);
@@ -46,13 +53,15 @@ impl FromStr for IfName {
             ))
         } else if name == "." || name == ".." {
             Some("is reserved".to_string())
+        } else if name.contains('%') {
+            Some("may not contain '%' (the kernel would number the interface: eth%d becomes eth0)".to_string())
         } else {
             name.chars()
-                .find(|c| *c == '/' || *c == ':' || *c == '\0' || c.is_whitespace())
+                .find(|c| *c == '/' || *c == ':' || c.is_whitespace() || c.is_control())
                 .map(|c| format!("may not contain {c:?}"))
         };
         match problem {
-            Some(problem) => Err(format!("invalid interface name {name:?}: it {problem}")),
+            Some(problem) => Err(format!("invalid interface name {}: it {problem}", quoted(name))),
             None => Ok(IfName(name.to_string())),
         }
     }
@@ -63,18 +72,21 @@ impl FromStr for NsName {
 
     fn from_str(name: &str) -> Result<Self, String> {
         let problem = if name.is_empty() {
-            Some("is empty")
+            Some("is empty".to_string())
+        } else if name.len() > NSNAME_MAX {
+            Some(format!(
+                "is {} bytes long, a file name has at most {NSNAME_MAX}",
+                name.len()
+            ))
         } else if name == "." || name == ".." {
-            Some("is reserved")
-        } else if name.contains('/') {
-            Some("may not contain '/'")
-        } else if name.contains('\0') {
-            Some("may not contain NUL")
+            Some("is reserved".to_string())
         } else {
-            None
+            name.chars()
+                .find(|c| *c == '/' || c.is_control())
+                .map(|c| format!("may not contain {c:?}"))
         };
         match problem {
-            Some(problem) => Err(format!("invalid namespace name {name:?}: it {problem}")),
+            Some(problem) => Err(format!("invalid namespace name {}: it {problem}", quoted(name))),
             None => Ok(NsName(name.to_string())),
         }
     }
@@ -125,6 +137,8 @@ mod tests {
             "a b",
             "a\tb",
             "a\0",
+            "v%d",
+            "a\u{7f}",
         ] {
             assert!(bad.parse::<IfName>().is_err(), "{bad:?}");
         }
@@ -137,9 +151,10 @@ mod tests {
         for good in ["ns1", "lab-001", "a b", "x.y"] {
             assert!(good.parse::<NsName>().is_ok(), "{good}");
         }
-        for bad in ["", ".", "..", "../x", "a/b", "a\0"] {
+        for bad in ["", ".", "..", "../x", "a/b", "a\0", "a\nb", &"n".repeat(256)] {
             assert!(bad.parse::<NsName>().is_err(), "{bad:?}");
         }
+        assert!("n".repeat(255).parse::<NsName>().is_ok());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::errno_words;
+use crate::error::{errno_words, quoted};
 
 /// Where the kernel shows its sysctls.
 pub const PROC_SYS: &str = "/proc/sys";
@@ -41,7 +41,7 @@ impl FromStr for Key {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
-        let refuse = |problem: &str| Err(format!("invalid sysctl key {text:?}: {problem}"));
+        let refuse = |problem: &str| Err(format!("invalid sysctl key {}: {problem}", quoted(text)));
         if text.is_empty() {
             return refuse("it is empty");
         }
@@ -131,7 +131,7 @@ impl Problem {
             (Problem::Missing, _) => format!("no sysctl {key} (see sysctl -a)"),
             (Problem::Directory, _) => format!("{key} is a directory of keys, not a key"),
             (Problem::Errno(libc::EINVAL), Some(value)) => {
-                format!("the kernel refuses {value:?} for {key}: invalid value")
+                format!("the kernel refuses {} for {key}: invalid value", quoted(value))
             }
             (Problem::Errno(errno), Some(_)) => {
                 format!("cannot write {key}: {}", errno_words(*errno))

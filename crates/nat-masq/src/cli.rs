@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use ipnet::{IpNet, Ipv4Net};
+use vethkit_core::error::quoted;
 use vethkit_core::manual::{Example, Manual, EXIT_STATUSES};
 use vethkit_core::name::IfName;
 
@@ -51,20 +52,30 @@ pub struct Cli {
     pub verbose: bool,
 }
 
-/// An IPv4 subnet given as its network address.
+/// An IPv4 subnet given as its network address, one a lab's hosts can be in.
 fn parse_subnet(text: &str) -> Result<Ipv4Net, String> {
     let net: IpNet = text
         .parse()
-        .map_err(|_| format!("{text:?} is not a subnet (like 10.1.1.0/24)"))?;
+        .map_err(|_| format!("{} is not a subnet (like 10.1.1.0/24)", quoted(text)))?;
     let IpNet::V4(net) = net else {
         return Err(format!(
-            "{text}: IPv6 subnets are not supported (vethkit masquerades IPv4 only)"
+            "{net}: IPv6 subnets are not supported (vethkit masquerades IPv4 only)"
         ));
     };
     if net.network() != net.addr() {
         return Err(format!(
-            "{text} has host bits set: give the network, {}",
+            "{net} has host bits set: give the network, {}",
             net.trunc()
+        ));
+    }
+    if net.prefix_len() == 0 {
+        return Err(format!(
+            "{net} is every address: it would masquerade this host's own traffic too; give the lab's subnet"
+        ));
+    }
+    if net.network().is_multicast() {
+        return Err(format!(
+            "{net} is a multicast range: no host has an address in it"
         ));
     }
     Ok(net)
@@ -137,5 +148,7 @@ mod tests {
         assert!(parse_subnet("2001:db8::/64").unwrap_err().contains("IPv6"));
         assert!(parse_subnet("10.1.1.0/33").is_err());
         assert!(parse_subnet("banana").is_err());
+        assert!(parse_subnet("0.0.0.0/0").unwrap_err().contains("own traffic"));
+        assert!(parse_subnet("224.0.0.0/4").unwrap_err().contains("multicast"));
     }
 }

@@ -3,6 +3,7 @@
 use std::str::FromStr;
 
 use clap::Parser;
+use vethkit_core::error::quoted;
 use vethkit_core::manual::{Example, Manual};
 use vethkit_core::name::{IfName, NsName};
 
@@ -72,7 +73,7 @@ impl FromStr for Rename {
     fn from_str(text: &str) -> Result<Self, String> {
         let (old, new) = text
             .split_once('=')
-            .ok_or_else(|| format!("{text:?} is not OLD=NEW"))?;
+            .ok_or_else(|| format!("{} is not OLD=NEW", quoted(text)))?;
         Ok(Rename {
             old: old.parse()?,
             new: new.parse()?,

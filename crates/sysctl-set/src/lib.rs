@@ -9,6 +9,7 @@ use std::io::{self, BufRead};
 
 use vethkit_core::cli::print_line;
 use vethkit_core::context::{in_netns, Context, Netns};
+use vethkit_core::error::quoted;
 use vethkit_core::journal::Entry;
 use vethkit_core::lookup;
 use vethkit_core::plan::{Executor, Mode, Plan};
@@ -30,7 +31,7 @@ pub fn run() -> Result<()> {
         let keys = cli
             .arguments
             .iter()
-            .map(|word| word.parse::<Key>().map_err(Error::usage))
+            .map(|word| restore_key(word))
             .collect::<Result<Vec<_>>>()?;
         let mut executor = Executor::new("sysctl-set", mode)?;
         return restore(&mut executor, &cli.netns, &keys);
@@ -50,6 +51,18 @@ pub fn run() -> Result<()> {
             executor.run(&plan)
         }
     }
+}
+
+/// A key `--restore` is given: a key alone, since the value put back is
+/// the one recorded.
+fn restore_key(word: &str) -> Result<Key> {
+    if word.contains('=') {
+        return Err(Error::usage(format!(
+            "--restore takes keys, not KEY=VALUE ({}): it puts back the value recorded before the first change",
+            quoted(word)
+        )));
+    }
+    word.trim().parse().map_err(Error::usage)
 }
 
 /// One step a key whose value changes, each knowing the value it replaces.
@@ -83,13 +96,11 @@ fn restore(executor: &mut Executor, netns: &Netns, keys: &[Key]) -> Result<()> {
             }
         }
     }
-    if executor.mode.verbose {
-        for key in keys.iter().filter(|key| !records.contains_key(key)) {
-            eprintln!(
-                "sysctl-set: nothing recorded for {key}{}",
-                in_netns(netns.as_ref())
-            );
-        }
+    for key in keys.iter().filter(|key| !records.contains_key(key)) {
+        eprintln!(
+            "sysctl-set: nothing to restore for {key}{}: no change of it is recorded",
+            in_netns(netns.as_ref())
+        );
     }
     let mut failures = Vec::new();
     for key in oldest_first {

@@ -3,7 +3,7 @@
 
 use std::io::BufRead;
 
-use vethkit_core::error::io_words;
+use vethkit_core::error::{io_words, quoted};
 use vethkit_core::sysctl::{self, Key};
 use vethkit_core::{Error, Result};
 
@@ -42,9 +42,9 @@ pub fn parse(arguments: &[String], stdin: impl FnOnce() -> Box<dyn BufRead>) -> 
             };
             assignments.extend(read_lines(stdin())?);
         } else if let Some((key, value)) = argument.split_once('=') {
-            assignments.push(assignment(key, value).map_err(Error::usage)?);
+            assignments.push(assignment(key.trim(), value).map_err(Error::usage)?);
         } else {
-            keys.push(argument.parse::<Key>().map_err(Error::usage)?);
+            keys.push(argument.trim().parse::<Key>().map_err(Error::usage)?);
         }
     }
     match (assignments.is_empty(), keys.is_empty()) {
@@ -68,7 +68,7 @@ fn read_lines(input: Box<dyn BufRead>) -> Result<Vec<Assignment>> {
             continue;
         }
         let Some((key, value)) = line.split_once('=') else {
-            return Err(at(format!("expected KEY = VALUE, not {line:?}")));
+            return Err(at(format!("expected KEY = VALUE, not {}", quoted(line))));
         };
         if key.trim_start().starts_with('-') {
             return Err(at(
@@ -153,6 +153,25 @@ mod tests {
                 ("net.ipv4.ip_forward".to_string(), "1"),
                 ("net.ipv4.conf.all.rp_filter".to_string(), "0"),
                 ("net.ipv4.ping_group_range".to_string(), "0 2147483647"),
+            ]
+        );
+    }
+
+    #[test]
+    fn blanks_around_the_key_and_the_value_are_dropped_as_sysctl_does() {
+        let request = parse(&args(&["net.ipv4.ip_forward =1", " net.ipv4.conf.all.rp_filter = 2 "]), no_stdin).unwrap();
+        let Request::Set(set) = request else {
+            panic!("a set request")
+        };
+        let pairs: Vec<(String, &str)> = set
+            .iter()
+            .map(|a| (a.key.to_string(), a.value.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("net.ipv4.ip_forward".to_string(), "1"),
+                ("net.ipv4.conf.all.rp_filter".to_string(), "2"),
             ]
         );
     }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use ipnet::IpNet;
-use vethkit_core::cli::parse_cidr;
+use vethkit_core::cli::{parse_cidr, parse_gateway};
 use vethkit_core::mac::Mac;
 use vethkit_core::manual::{Example, Manual, EXIT_STATUSES};
 use vethkit_core::name::{IfName, NsName};
@@ -50,11 +50,11 @@ pub struct Cli {
     pub peer_addrs: Vec<IpNet>,
 
     /// Add a default route via IP in NAME's namespace; repeatable (one per family)
-    #[arg(short = 'g', long = "gateway", value_name = "IP")]
+    #[arg(short = 'g', long = "gateway", value_name = "IP", value_parser = parse_gateway)]
     pub gateways: Vec<IpAddr>,
 
     /// Add a default route via IP in PEER's namespace; repeatable (one per family)
-    #[arg(short = 'G', long = "peer-gateway", value_name = "IP")]
+    #[arg(short = 'G', long = "peer-gateway", value_name = "IP", value_parser = parse_gateway)]
     pub peer_gateways: Vec<IpAddr>,
 
     /// MTU of both ends

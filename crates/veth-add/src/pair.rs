@@ -69,6 +69,19 @@ impl Pair {
                 return Err(Error::usage("one default route per address family: give at most one IPv4 and one IPv6 gateway"));
             }
         }
+        for (name, addrs, gateways) in [
+            (&name, &cli.addrs, &cli.gateways),
+            (&peer, &cli.peer_addrs, &cli.peer_gateways),
+        ] {
+            if let Some(own) = gateways
+                .iter()
+                .find(|gateway| addrs.iter().any(|address| address.addr() == **gateway))
+            {
+                return Err(Error::usage(format!(
+                    "the gateway {own} is {name}'s own address: a default route goes via another host"
+                )));
+            }
+        }
         Ok(Pair {
             first: End {
                 name,
