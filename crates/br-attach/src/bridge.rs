@@ -1,13 +1,15 @@
 //! One bridge: what was asked, and the plan that gets there from the
 //! kernel's current state.
 
+use std::collections::HashSet;
+
 use ipnet::IpNet;
 use vethkit_core::context::{in_netns, Context, Netns};
 use vethkit_core::lookup;
 use vethkit_core::name::IfName;
 use vethkit_core::plan::Plan;
 use vethkit_core::rtnl::Link;
-use vethkit_core::step::Step;
+use vethkit_core::step::{Object, Step};
 use vethkit_core::{Error, Result};
 
 /// A bridge and its ports, as asked.
@@ -75,8 +77,9 @@ impl Bridge {
         if self.up && !bridge.as_ref().is_some_and(|link| link.up) {
             plan.push(self.link_up(&self.name));
         }
+        let attaching: HashSet<IfName> = self.ports.iter().cloned().collect();
         for port in &self.ports {
-            self.plan_attach(context, port, bridge.as_ref(), &mut plan)?;
+            self.plan_attach(context, port, bridge.as_ref(), &attaching, &mut plan)?;
         }
         Ok(plan)
     }
@@ -118,25 +121,29 @@ impl Bridge {
     }
 
     /// The steps that attach `port` to the bridge, whose link is `bridge`
-    /// (`None` while it is still to be created).
+    /// (`None` while it is still to be created), as the invocation attaches
+    /// `attaching` (with `port`).
     pub fn plan_port(
         &self,
         context: &mut Context,
         port: &IfName,
         bridge: Option<&Link>,
+        attaching: &HashSet<IfName>,
     ) -> Result<Plan> {
         let mut plan = Plan::default();
-        self.plan_attach(context, port, bridge, &mut plan)?;
+        self.plan_attach(context, port, bridge, attaching, &mut plan)?;
         Ok(plan)
     }
 
     /// Plans attaching `port`: it must exist and be free, or be one of the
-    /// bridge's ports already.
+    /// bridge's ports already, and not be a veth whose peer is (or is to
+    /// be, among `attaching`) a port of the same bridge.
     fn plan_attach(
         &self,
         context: &mut Context,
         port: &IfName,
         bridge: Option<&Link>,
+        attaching: &HashSet<IfName>,
         plan: &mut Plan,
     ) -> Result<()> {
         let cannot =
@@ -145,11 +152,25 @@ impl Bridge {
             return Err(cannot("a bridge cannot be its own port".into()));
         }
         let (link, attached) = self.existing_port(context, port, bridge, cannot)?;
+        if let Some(peer) = self.peer_here(context, &link)? {
+            let on_bridge = bridge.is_some_and(|bridge| peer.master == Some(bridge.index));
+            let name: Option<IfName> = peer.name.parse().ok();
+            if on_bridge || name.as_ref().is_some_and(|name| attaching.contains(name)) {
+                return Err(cannot(format!(
+                    "its peer {} is {} {} too: both ends of one veth pair on one bridge make a loop",
+                    peer.name,
+                    if on_bridge { "a port of" } else { "being attached to" },
+                    self.name
+                )));
+            }
+        }
         if !attached {
             plan.push(Step::LinkMaster {
                 netns: self.netns.clone(),
                 dev: port.clone(),
                 master: self.name.clone(),
+                object: Object::default(),
+                master_index: None,
             });
         }
         if self.up && !link.up {
@@ -175,6 +196,8 @@ impl Bridge {
                 netns: self.netns.clone(),
                 dev: port.clone(),
                 master: self.name.clone(),
+                object: Object::default(),
+                master_index: None,
             });
         }
         Ok(())
@@ -203,6 +226,14 @@ impl Bridge {
                     in_netns(self.netns.as_ref())
                 )))
             }
+        }
+    }
+
+    /// The peer of the veth `link`, when it is in the bridge's namespace too.
+    fn peer_here(&self, context: &mut Context, link: &Link) -> Result<Option<Link>> {
+        match (link.kind.as_deref(), link.peer_index, link.peer_elsewhere) {
+            (Some("veth"), Some(index), false) => lookup::link_at(context, &self.netns, index),
+            _ => Ok(None),
         }
     }
 

@@ -36,10 +36,7 @@ fn attach_all(
     input: impl Read,
     json: bool,
 ) -> Result<()> {
-    let link = match executor.mode.dry_run {
-        true => None,
-        false => lookup::link(&mut executor.context, &bridge.netns, &bridge.name)?,
-    };
+    let link = lookup::link(&mut executor.context, &bridge.netns, &bridge.name)?;
     let mut seen: HashSet<IfName> = bridge.ports.iter().cloned().collect();
     let mut ahead = Ahead::default();
     let mut reader = BufReader::new(input);
@@ -63,7 +60,7 @@ fn attach_all(
         if !seen.insert(port.clone()) {
             continue;
         }
-        let plan = bridge.plan_port(&mut executor.context, &port, link.as_ref());
+        let plan = bridge.plan_port(&mut executor.context, &port, link.as_ref(), &seen);
         ahead.push((), plan?, vec![(bridge.netns.clone(), Some(port.clone()))]);
         if json {
             bridge.ports.push(port);

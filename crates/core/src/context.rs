@@ -8,7 +8,7 @@ use std::thread::JoinHandle;
 
 use crate::error::{Error, Result};
 use crate::name::{IfName, NsName};
-use crate::netns::{self, Entered};
+use crate::netns::{self, Creation, Entered, NsId};
 use crate::nft::NetfilterSocket;
 use crate::rtnl::RouteSocket;
 
@@ -24,22 +24,36 @@ pub fn in_netns(netns: Option<&NsName>) -> String {
     }
 }
 
-/// A namespace, the socket opened inside it, and the link indexes learnt
-/// there (they go with the handle, so a namespace made again starts afresh).
+/// A namespace, its identity, the socket opened inside it, and the link
+/// indexes learnt there (they go with the handle, so a namespace made
+/// again starts afresh).
 struct Handle {
     fd: OwnedFd,
+    id: NsId,
     socket: RouteSocket,
     indexes: HashMap<IfName, u32>,
 }
 
 impl Handle {
-    fn new(fd: OwnedFd, socket: RouteSocket) -> Self {
-        Handle {
+    fn new(fd: OwnedFd, socket: RouteSocket) -> Result<Self> {
+        Ok(Handle {
+            id: netns::id_of(fd.as_fd())?,
             fd,
             socket,
             indexes: HashMap::new(),
-        }
+        })
     }
+}
+
+/// Whether the namespace an undo is about is still the one it was made in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    /// There, and the same namespace (or the caller's, or not known).
+    There,
+    /// Deleted.
+    Gone,
+    /// Another namespace now has its name.
+    Replaced,
 }
 
 /// How many named namespaces keep their socket before the oldest are closed:
@@ -58,14 +72,17 @@ pub struct Context {
 /// asked for.
 struct CreatedAhead {
     names: VecDeque<NsName>,
-    made: Receiver<Result<Handle>>,
+    made: Receiver<Result<Option<Handle>>>,
     worker: JoinHandle<()>,
 }
 
-/// Creates the named namespace and opens a socket inside it.
-fn create_handle(name: &NsName) -> Result<Handle> {
-    let (fd, socket) = netns::create(name, open_socket)?;
-    Ok(Handle::new(fd, socket))
+/// Creates the named namespace and opens a socket inside it; `None` when a
+/// namespace of that name exists already.
+fn create_handle(name: &NsName) -> Result<Option<Handle>> {
+    match netns::create(name, open_socket)? {
+        Creation::Made(fd, socket) => Ok(Some(Handle::new(fd, socket)?)),
+        Creation::Exists => Ok(None),
+    }
 }
 
 fn open_socket() -> Result<RouteSocket> {
@@ -81,7 +98,7 @@ impl Context {
     /// Opens a socket in the caller's own namespace.
     pub fn new() -> Result<Self> {
         Ok(Context {
-            home: Handle::new(netns::current()?, open_socket()?),
+            home: Handle::new(netns::current()?, open_socket()?)?,
             named: HashMap::new(),
             netfilter: None,
             ahead: None,
@@ -97,7 +114,8 @@ impl Context {
             let entered = Entered::enter(fd.as_fd())?;
             let socket = open_socket();
             entered.leave()?;
-            self.remember(name, Handle::new(fd, socket?));
+            let handle = Handle::new(fd, socket?)?;
+            self.remember(name, handle);
         }
         Ok(self.named.get_mut(name).expect("handle was just inserted"))
     }
@@ -174,6 +192,35 @@ impl Context {
         }
     }
 
+    /// The identity of the named namespace `netns` (`None` for the
+    /// caller's), for an undo to act on that namespace only.
+    pub fn netns_id(&mut self, netns: Option<&NsName>) -> Result<Option<NsId>> {
+        match netns {
+            None => Ok(None),
+            Some(_) => Ok(Some(self.handle(netns)?.id)),
+        }
+    }
+
+    /// Whether the namespace `netns` is still there and, when `recorded`
+    /// is known, the one recorded: what an undo about something in it
+    /// checks first. A handle on a namespace since replaced is dropped.
+    pub fn presence(&mut self, netns: Option<&NsName>, recorded: Option<NsId>) -> Presence {
+        let Some(name) = netns else {
+            return Presence::There;
+        };
+        let Some(now) = netns::named_id(name) else {
+            self.named.remove(name);
+            return Presence::Gone;
+        };
+        if self.named.get(name).is_some_and(|handle| handle.id != now) {
+            self.named.remove(name);
+        }
+        match recorded {
+            Some(id) if id != now => Presence::Replaced,
+            _ => Presence::There,
+        }
+    }
+
     /// Whether `netns` exists (the caller's always does).
     pub fn netns_exists(&self, netns: Option<&NsName>) -> bool {
         match netns {
@@ -184,8 +231,10 @@ impl Context {
 
     /// Creates the named namespace and opens its socket from inside it,
     /// or takes it from [`Self::create_ahead`] when it is next there.
-    pub fn create_netns(&mut self, name: &NsName) -> Result<()> {
-        let handle = match &mut self.ahead {
+    /// Returns whether it was made here: `false` when another invocation
+    /// made it a moment earlier, and it is used as it is.
+    pub fn create_netns(&mut self, name: &NsName) -> Result<bool> {
+        let mut made = match &mut self.ahead {
             Some(ahead) if ahead.names.front() == Some(name) => {
                 ahead.names.pop_front();
                 ahead.made.recv().unwrap_or_else(|_| {
@@ -196,8 +245,19 @@ impl Context {
             }
             _ => create_handle(name)?,
         };
-        self.remember(name, handle);
-        Ok(())
+        loop {
+            if let Some(handle) = made {
+                self.remember(name, handle);
+                return Ok(true);
+            }
+            self.named.remove(name);
+            match self.handle(Some(name)) {
+                Ok(_) => return Ok(false),
+                // Its maker gave up and removed it: make it here after all.
+                Err(_) if !netns::exists(name) => made = create_handle(name)?,
+                Err(error) => return Err(error),
+            }
+        }
     }
 
     /// Starts creating the namespaces `names` on another thread, one after
@@ -233,7 +293,7 @@ impl Context {
         };
         let _ = ahead.worker.join();
         for (name, made) in ahead.names.iter().zip(ahead.made.try_iter()) {
-            if made.is_ok() {
+            if let Ok(Some(_)) = made {
                 let _ = netns::delete(name);
             }
         }

@@ -34,7 +34,7 @@ impl Deletions {
         let mut deletions = Deletions::default();
         for undo in undos {
             match undo {
-                Step::NetnsDel { name } => {
+                Step::NetnsDel { name, .. } => {
                     deletions.namespaces.insert(name.clone());
                 }
                 Step::LinkDel { netns, name, .. } => {
@@ -117,6 +117,7 @@ mod tests {
         let down = |netns: Netns, link: &str| Step::LinkDown {
             netns,
             name: name(link),
+            object: Default::default(),
         };
         assert_eq!(
             deletions.cover(&down(ns("h1"), "lo")),

@@ -3,22 +3,28 @@
 //!
 //! It is a file of JSON lines in the state directory (`$VETHKIT_STATE_DIR`,
 //! default `/run/vethkit`), appended under an exclusive `flock`:
-//! `{"id":ID,"undo":STEP}` is written *before* its step is applied, and
-//! `{"gone":ID}` once the change is known not to be there (rolled back, or
-//! never applied). A line torn by a killed writer is skipped when read.
+//! `{"id":ID,"undo":STEP}` is written *before* its step is applied; a later
+//! line with the same id replaces the entry's undo once the step is applied
+//! and has said which object it made (its index, its handle: see
+//! [`crate::step::Made`]); and `{"gone":ID}` is written once the change is
+//! known not to be there (rolled back, never applied, or made by another).
+//!
+//! The file is read as bytes, a line at a time: a line that cannot be read
+//! (not UTF-8, not a record, or cut short by a write that failed part-way)
+//! is reported with its number and skipped, and the rest stands.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::MetadataExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{io_words, Error, Result};
+use crate::error::{io_words, quoted, Error, Result};
 use crate::step::Step;
 
 /// The default state directory.
@@ -26,6 +32,10 @@ pub const DEFAULT_STATE_DIR: &str = "/run/vethkit";
 /// The environment variable that moves the state directory.
 pub const STATE_DIR_VARIABLE: &str = "VETHKIT_STATE_DIR";
 const JOURNAL_FILE: &str = "journal";
+/// Held while sysctls are read and written, so that parallel invocations
+/// each see the value the one before left, and no write is taken for
+/// another's.
+const SYSCTL_LOCK_FILE: &str = "sysctl.lock";
 
 /// Makes entry ids unique within this process.
 static NEXT_ENTRY: AtomicU64 = AtomicU64::new(0);
@@ -57,6 +67,24 @@ pub struct Entry {
     pub undo: Step,
 }
 
+/// A line of the journal that could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unreadable {
+    /// Its number, from 1.
+    pub line: usize,
+    /// Why, in words.
+    pub why: &'static str,
+}
+
+/// What the journal holds.
+#[derive(Debug, Default)]
+pub struct Contents {
+    /// The entries still in place, oldest first.
+    pub entries: Vec<Entry>,
+    /// The lines that could not be read, skipped.
+    pub unreadable: Vec<Unreadable>,
+}
+
 /// The journal file of the state directory.
 pub struct Journal {
     path: PathBuf,
@@ -65,27 +93,63 @@ pub struct Journal {
     home: Option<u64>,
 }
 
+/// The state directory in force: `$VETHKIT_STATE_DIR`, which must be an
+/// absolute path (a relative one would put the journal wherever the command
+/// happens to run), or `/run/vethkit`.
+fn state_directory() -> Result<PathBuf> {
+    let Some(value) = std::env::var_os(STATE_DIR_VARIABLE).filter(|value| !value.is_empty())
+    else {
+        return Ok(PathBuf::from(DEFAULT_STATE_DIR));
+    };
+    let directory = PathBuf::from(value);
+    if directory.is_relative() {
+        return Err(Error::usage(format!(
+            "{STATE_DIR_VARIABLE} must be an absolute path, not {}: a relative one puts the journal in whatever directory a command runs in",
+            quoted(&directory.to_string_lossy())
+        )));
+    }
+    Ok(directory)
+}
+
 impl Journal {
-    /// The journal of the state directory in force (`$VETHKIT_STATE_DIR` or
-    /// `/run/vethkit`). Nothing is opened until something is written or read.
-    pub fn new() -> Self {
-        let directory = std::env::var_os(STATE_DIR_VARIABLE)
-            .filter(|value| !value.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_STATE_DIR));
-        Journal {
-            path: directory.join(JOURNAL_FILE),
+    /// The journal of the state directory in force. Nothing is opened
+    /// until something is written or read.
+    pub fn new() -> Result<Self> {
+        Ok(Journal {
+            path: state_directory()?.join(JOURNAL_FILE),
             file: None,
             home: crate::netns::current_id().ok(),
-        }
+        })
+    }
+
+    /// The journal file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     fn cannot(&self, what: &str, error: &std::io::Error) -> Error {
+        let denied = matches!(error.raw_os_error(), Some(libc::EACCES | libc::EPERM));
+        if denied && !crate::error::may_change_the_network() {
+            return crate::error::needs_net_admin();
+        }
         Error::failed(format!(
             "cannot {what} the journal {}: {}",
             self.path.display(),
             io_words(error)
         ))
+    }
+
+    /// Opens (creating it if need be) a file of the state directory.
+    fn open_in_state_directory(&self, path: &Path) -> Result<File> {
+        if let Some(directory) = path.parent() {
+            fs::create_dir_all(directory).map_err(|e| self.cannot("create", &e))?;
+        }
+        OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(|e| self.cannot("open", &e))
     }
 
     /// Locks the journal file, exclusively or shared. A compaction replaces
@@ -99,16 +163,7 @@ impl Journal {
         };
         loop {
             if self.file.is_none() {
-                if let Some(directory) = self.path.parent() {
-                    fs::create_dir_all(directory).map_err(|e| self.cannot("create", &e))?;
-                }
-                let file = OpenOptions::new()
-                    .read(true)
-                    .append(true)
-                    .create(true)
-                    .open(&self.path)
-                    .map_err(|e| self.cannot("open", &e))?;
-                self.file = Some(file);
+                self.file = Some(self.open_in_state_directory(&self.path)?);
             }
             let file = self.file.as_ref().expect("journal file was just opened");
             let file = file.try_clone().map_err(|e| self.cannot("open", &e))?;
@@ -124,6 +179,20 @@ impl Journal {
             }
             self.file = None;
         }
+    }
+
+    /// Takes the lock that sysctl changes are made under, until the guard
+    /// is dropped: plan, record and apply them while holding it.
+    pub fn lock_sysctls(&mut self) -> Result<Flock<File>> {
+        let path = self.path.with_file_name(SYSCTL_LOCK_FILE);
+        let file = self.open_in_state_directory(&path)?;
+        Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, errno)| {
+            Error::failed(format!(
+                "cannot lock {}: {}",
+                path.display(),
+                crate::error::errno_words(errno as i32)
+            ))
+        })
     }
 
     /// Appends `lines` in one write, under the lock, starting on a fresh line
@@ -173,36 +242,66 @@ impl Journal {
         Ok(entries)
     }
 
-    /// Marks entries whose change is no longer in place.
-    pub fn forget<'a>(&mut self, entries: impl IntoIterator<Item = &'a Entry>) -> Result<()> {
-        let lines: Vec<Line> = entries
-            .into_iter()
-            .map(|e| Line::Gone { gone: e.id.clone() })
-            .collect();
+    /// In one write: replaces the undo of each of `updated` (recorded
+    /// already, same ids), and marks `forgotten` as no longer in place.
+    pub fn amend<'a>(
+        &mut self,
+        updated: impl IntoIterator<Item = &'a Entry>,
+        forgotten: impl IntoIterator<Item = &'a Entry>,
+    ) -> Result<()> {
+        let mut lines: Vec<Line> = updated.into_iter().cloned().map(Line::from).collect();
+        lines.extend(forgotten.into_iter().map(|e| Line::Gone { gone: e.id.clone() }));
         self.append(&lines)
     }
 
-    /// The entries still in place, oldest first. Unreadable lines are skipped.
-    pub fn entries(&mut self) -> Result<Vec<Entry>> {
+    /// Marks entries whose change is no longer in place.
+    pub fn forget<'a>(&mut self, entries: impl IntoIterator<Item = &'a Entry>) -> Result<()> {
+        self.amend([], entries)
+    }
+
+    /// The entries still in place, oldest first, and the lines that could
+    /// not be read.
+    pub fn read(&mut self) -> Result<Contents> {
         if !self.path.exists() {
-            return Ok(Vec::new());
+            return Ok(Contents::default());
         }
         let mut locked = self.lock(false)?;
-        standing(&mut locked).map_err(|e| self.cannot("read", &e))
+        read_contents(&mut locked).map_err(|e| self.cannot("read", &e))
+    }
+
+    /// The entries still in place, oldest first, with a warning on stderr
+    /// (from `program`) for each line that could not be read.
+    pub fn entries(&mut self, program: &str) -> Result<Vec<Entry>> {
+        let contents = self.read()?;
+        for line in &contents.unreadable {
+            eprintln!("{program}: {}", self.describe(line));
+        }
+        Ok(contents.entries)
+    }
+
+    /// An unreadable line, in words.
+    pub fn describe(&self, unreadable: &Unreadable) -> String {
+        format!(
+            "cannot read line {} of the journal {}: {}; skipped",
+            unreadable.line,
+            self.path.display(),
+            unreadable.why
+        )
     }
 
     /// Rewrites the journal with only the entries still in place, so that it
-    /// does not grow forever. The new file replaces the old one in a rename:
-    /// a writer killed at any moment leaves one or the other, whole.
+    /// does not grow forever (unreadable lines go). The new file replaces the
+    /// old one in a rename: a writer killed at any moment leaves one or the
+    /// other, whole.
     pub fn compact(&mut self) -> Result<()> {
         if !self.path.exists() {
             return Ok(());
         }
         let mut locked = self.lock(true)?;
-        let entries = standing(&mut locked).map_err(|e| self.cannot("read", &e))?;
-        let text = text_of(&entries.into_iter().map(Line::from).collect::<Vec<_>>());
+        let contents = read_contents(&mut locked).map_err(|e| self.cannot("read", &e))?;
+        let lines: Vec<Line> = contents.entries.into_iter().map(Line::from).collect();
         let fresh = self.path.with_extension("new");
-        fs::write(&fresh, text)
+        fs::write(&fresh, text_of(&lines))
             .and_then(|()| fs::rename(&fresh, &self.path))
             .map_err(|e| self.cannot("rewrite", &e))?;
         self.file = None;
@@ -230,30 +329,62 @@ fn text_of(lines: &[Line]) -> String {
     text
 }
 
-/// Reads the entries still in place from the start of `file`.
-fn standing(file: &mut File) -> std::io::Result<Vec<Entry>> {
-    let mut text = String::new();
+/// Reads the journal from the start of `file`: the entries still in place,
+/// in the order they were first recorded, each with its latest undo.
+fn read_contents(file: &mut File) -> std::io::Result<Contents> {
+    let mut bytes = Vec::new();
     file.seek(SeekFrom::Start(0))?;
-    file.read_to_string(&mut text)?;
-    let mut entries = Vec::new();
-    let mut gone = HashSet::new();
-    for line in text.lines() {
-        match serde_json::from_str::<Line>(line) {
-            Ok(Line::Entry { id, home, undo }) => entries.push(Entry { id, home, undo }),
-            Ok(Line::Gone { gone: id }) => {
-                gone.insert(id);
+    file.read_to_end(&mut bytes)?;
+    let mut contents = Contents::default();
+    let mut slots: Vec<Option<Entry>> = Vec::new();
+    let mut slot_of: HashMap<String, usize> = HashMap::new();
+    for (index, bytes) in bytes.split(|b| *b == b'\n').enumerate() {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match parse_line(bytes) {
+            Ok(Line::Entry { id, home, undo }) => match slot_of.get(&id) {
+                Some(&slot) => {
+                    if let Some(entry) = &mut slots[slot] {
+                        entry.undo = undo;
+                    }
+                }
+                None => {
+                    slot_of.insert(id.clone(), slots.len());
+                    slots.push(Some(Entry { id, home, undo }));
+                }
+            },
+            Ok(Line::Gone { gone }) => {
+                if let Some(&slot) = slot_of.get(&gone) {
+                    slots[slot] = None;
+                }
             }
-            Err(_) => {}
+            Err(why) => contents.unreadable.push(Unreadable {
+                line: index + 1,
+                why,
+            }),
         }
     }
-    entries.retain(|entry| !gone.contains(&entry.id));
-    Ok(entries)
+    contents.entries = slots.into_iter().flatten().collect();
+    Ok(contents)
 }
 
-impl Default for Journal {
-    fn default() -> Self {
-        Self::new()
-    }
+/// One line of the journal, or why it cannot be read.
+fn parse_line(bytes: &[u8]) -> Result<Line, &'static str> {
+    const CUT_SHORT: &str = "it ends part-way, as a write cut short (a full disk, say) leaves it";
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        // A sequence cut at the very end: the line was cut inside a character.
+        Err(error) if error.error_len().is_none() => return Err(CUT_SHORT),
+        Err(_) => return Err("it is not valid UTF-8"),
+    };
+    serde_json::from_str(text).map_err(|error| {
+        if error.is_eof() {
+            CUT_SHORT
+        } else {
+            "it is not a journal record"
+        }
+    })
 }
 
 #[cfg(test)]
@@ -276,14 +407,24 @@ mod tests {
     }
 
     fn standing_steps(directory: &std::path::Path) -> Vec<Step> {
-        let entries = journal_in(directory).entries().unwrap();
-        entries.into_iter().map(|entry| entry.undo).collect()
+        let contents = journal_in(directory).read().unwrap();
+        contents.entries.into_iter().map(|entry| entry.undo).collect()
     }
 
-    fn up(name: &str) -> Step {
+    fn append_bytes(directory: &std::path::Path, bytes: &[u8]) {
+        fs::OpenOptions::new()
+            .append(true)
+            .open(directory.join(JOURNAL_FILE))
+            .unwrap()
+            .write_all(bytes)
+            .unwrap();
+    }
+
+    fn down(name: &str) -> Step {
         Step::LinkDown {
             netns: None,
             name: name.parse().unwrap(),
+            object: Default::default(),
         }
     }
 
@@ -291,10 +432,21 @@ mod tests {
     fn recorded_entries_stay_until_forgotten() {
         let directory = temporary_directory("forget");
         let mut journal = journal_in(&directory);
-        let entries = journal.record([up("a"), up("b"), up("c")]).unwrap();
+        let entries = journal.record([down("a"), down("b"), down("c")]).unwrap();
         journal.forget(&entries[1..2]).unwrap();
         let left = standing_steps(&directory);
-        assert_eq!(left, vec![up("a"), up("c")]);
+        assert_eq!(left, vec![down("a"), down("c")]);
+        fs::remove_dir_all(directory).unwrap();
+    }
+
+    #[test]
+    fn an_amended_entry_keeps_its_place_with_its_new_undo() {
+        let directory = temporary_directory("amend");
+        let mut journal = journal_in(&directory);
+        let mut entries = journal.record([down("a"), down("b"), down("c")]).unwrap();
+        entries[0].undo = down("a2");
+        journal.amend(&entries[..1], &entries[1..2]).unwrap();
+        assert_eq!(standing_steps(&directory), vec![down("a2"), down("c")]);
         fs::remove_dir_all(directory).unwrap();
     }
 
@@ -302,16 +454,44 @@ mod tests {
     fn a_torn_last_line_is_skipped_and_does_not_swallow_the_next() {
         let directory = temporary_directory("torn");
         let mut journal = journal_in(&directory);
-        journal.record([up("a")]).unwrap();
-        fs::OpenOptions::new()
-            .append(true)
-            .open(directory.join(JOURNAL_FILE))
-            .unwrap()
-            .write_all(br#"{"id":"x","undo":{"step":"link-do"#)
+        journal.record([down("a")]).unwrap();
+        append_bytes(&directory, br#"{"id":"x","undo":{"step":"link-do"#);
+        journal.record([down("b")]).unwrap();
+        let contents = journal_in(&directory).read().unwrap();
+        assert_eq!(contents.entries.len(), 2);
+        assert_eq!(contents.unreadable.len(), 1);
+        assert_eq!(contents.unreadable[0].line, 2);
+        assert!(contents.unreadable[0].why.contains("part-way"));
+        fs::remove_dir_all(directory).unwrap();
+    }
+
+    #[test]
+    fn lines_that_are_not_utf8_are_reported_and_the_rest_stands() {
+        let directory = temporary_directory("utf8");
+        let mut journal = journal_in(&directory);
+        journal.record([down("a")]).unwrap();
+        append_bytes(&directory, b"\xff\xfe binary garbage\n");
+        journal.record([down("b")]).unwrap();
+        // A name cut inside a two-byte character, as a full disk leaves it.
+        let line = r#"{"id":"t","undo":{"step":"netns-del","name":"\u00f1"}}"#;
+        let whole = serde_json::to_vec(&serde_json::from_str::<serde_json::Value>(line).unwrap())
             .unwrap();
-        journal.record([up("b")]).unwrap();
-        let left = standing_steps(&directory);
-        assert_eq!(left, vec![up("a"), up("b")]);
+        let cut = whole.iter().position(|b| *b == 0xc3).unwrap() + 1;
+        append_bytes(&directory, &whole[..cut]);
+        let contents = journal_in(&directory).read().unwrap();
+        assert_eq!(
+            contents.entries.iter().map(|e| &e.undo).collect::<Vec<_>>(),
+            [&down("a"), &down("b")]
+        );
+        let lines: Vec<(usize, &str)> = contents
+            .unreadable
+            .iter()
+            .map(|u| (u.line, u.why))
+            .collect();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert_eq!(lines[0], (2, "it is not valid UTF-8"));
+        assert_eq!(lines[1].0, 4);
+        assert!(lines[1].1.contains("part-way"), "{lines:?}");
         fs::remove_dir_all(directory).unwrap();
     }
 
@@ -319,13 +499,14 @@ mod tests {
     fn compaction_keeps_what_stands_and_later_writers_find_the_new_file() {
         let directory = temporary_directory("compact");
         let mut writer = journal_in(&directory);
-        let entries = writer.record([up("a"), up("b"), up("c")]).unwrap();
+        let entries = writer.record([down("a"), down("b"), down("c")]).unwrap();
         writer.forget(&entries[..2]).unwrap();
+        append_bytes(&directory, b"\xff\n");
         journal_in(&directory).compact().unwrap();
         let text = fs::read_to_string(directory.join(JOURNAL_FILE)).unwrap();
         assert_eq!(text.lines().count(), 1, "{text}");
-        writer.record([up("d")]).unwrap();
-        assert_eq!(standing_steps(&directory), vec![up("c"), up("d")]);
+        writer.record([down("d")]).unwrap();
+        assert_eq!(standing_steps(&directory), vec![down("c"), down("d")]);
         fs::remove_dir_all(directory).unwrap();
     }
 }

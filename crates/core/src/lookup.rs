@@ -7,20 +7,46 @@ use ipnet::IpNet;
 
 use crate::context::{in_netns, Context, Netns};
 use crate::error::{errno_words, Error, Result};
-use crate::name::IfName;
+use crate::name::{IfName, NsName};
 use crate::rtnl::{self, Link};
 use crate::step::Step;
 use crate::sysctl::{self, Key, Problem};
 
-/// The link named `name` in `netns`, if there is one.
+/// The link named `name` in `netns`, if there is one. Its index is learnt,
+/// for the steps that follow.
 pub fn link(context: &mut Context, netns: &Netns, name: &IfName) -> Result<Option<Link>> {
     let socket = context.socket(netns.as_ref())?;
-    rtnl::link_by_name(socket, name).map_err(|error| {
+    let link = rtnl::link_by_name(socket, name).map_err(|error| {
         Error::failed(format!(
             "cannot look up {name}: {error}{}",
             in_netns(netns.as_ref())
         ))
-    })
+    })?;
+    if let Some(link) = &link {
+        context.learn_index(netns, name, link.index);
+    }
+    Ok(link)
+}
+
+/// Kinds of the fallback tunnel devices a kernel with their modules loaded
+/// puts in every new namespace (tunl0, sit0, gre0, ...).
+const FALLBACK_TUNNEL_KINDS: &[&str] = &[
+    "ipip", "sit", "ip6tnl", "gre", "gretap", "erspan", "ip6gre", "ip6gretap", "ip6erspan", "vti",
+    "vti6",
+];
+
+/// Whether the named namespace `name` holds only the links every new
+/// namespace has (lo, and fallback tunnels): what a namespace made by an
+/// invocation that put nothing in it, or took it all out again, holds.
+pub fn holds_only_its_own_links(context: &mut Context, name: &NsName) -> Result<bool> {
+    let netns = Some(name.clone());
+    Ok(links(context, &netns)?.iter().all(|link| {
+        link.name == "lo"
+            || link
+                .kind
+                .as_deref()
+                .is_some_and(|kind| FALLBACK_TUNNEL_KINDS.contains(&kind))
+    }))
 }
 
 /// Every link of `netns`.
@@ -34,18 +60,24 @@ pub fn links(context: &mut Context, netns: &Netns) -> Result<Vec<Link>> {
     })
 }
 
+/// The link with index `index` in `netns`, if there is one.
+pub fn link_at(context: &mut Context, netns: &Netns, index: u32) -> Result<Option<Link>> {
+    let socket = context.socket(netns.as_ref())?;
+    rtnl::link_by_index(socket, index).map_err(|error| {
+        Error::failed(format!(
+            "cannot look up interface {index}: {error}{}",
+            in_netns(netns.as_ref())
+        ))
+    })
+}
+
 /// The name of the link with index `index` in `netns` (the index itself
 /// when it is gone).
 pub fn link_name(context: &mut Context, netns: &Netns, index: u32) -> Result<String> {
-    let socket = context.socket(netns.as_ref())?;
-    match rtnl::link_by_index(socket, index) {
-        Ok(Some(link)) => Ok(link.name),
-        Ok(None) => Ok(format!("interface {index}")),
-        Err(error) => Err(Error::failed(format!(
-            "cannot look up interface {index}: {error}{}",
-            in_netns(netns.as_ref())
-        ))),
-    }
+    Ok(match link_at(context, netns, index)? {
+        Some(link) => link.name,
+        None => format!("interface {index}"),
+    })
 }
 
 /// The addresses on `dev`, whose index is `index`, in `netns`.

@@ -11,7 +11,7 @@ use std::io;
 use netlink_packet_core::{
     NetlinkBuffer, NetlinkDeserializable, NetlinkHeader, NetlinkMessage, NetlinkPayload,
     NetlinkSerializable, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLM_F_ACK, NLM_F_ACK_TLVS,
-    NLM_F_DUMP, NLM_F_MULTIPART, NLM_F_REQUEST,
+    NLM_F_DUMP, NLM_F_ECHO, NLM_F_MULTIPART, NLM_F_REQUEST,
 };
 use netlink_sys::Socket;
 
@@ -96,7 +96,20 @@ impl NetlinkSocket {
         M: NetlinkSerializable + NetlinkDeserializable,
     {
         let sequence = self.send(message, flags | NLM_F_ACK)?;
-        self.receive::<M>(sequence, |_| {})
+        self.receive::<M>(sequence, true, |_| {})
+    }
+
+    /// Sends `message` with `flags`, asking the kernel to echo the object
+    /// it makes (`NLM_F_ECHO`), and waits for the ack. Returns the echo,
+    /// or `None` from a kernel that does not echo this request.
+    pub fn request_echo<M>(&mut self, message: M, flags: u16) -> Result<Option<M>, KernelError>
+    where
+        M: NetlinkSerializable + NetlinkDeserializable,
+    {
+        let sequence = self.send(message, flags | NLM_F_ACK | NLM_F_ECHO)?;
+        let mut echo = None;
+        self.receive::<M>(sequence, true, |message| echo = Some(message))?;
+        Ok(echo)
     }
 
     /// Sends a get request and returns the kernel's single reply.
@@ -106,7 +119,7 @@ impl NetlinkSocket {
     {
         let sequence = self.send(message, 0)?;
         let mut reply = None;
-        self.receive::<M>(sequence, |message| reply = Some(message))?;
+        self.receive::<M>(sequence, false, |message| reply = Some(message))?;
         reply.ok_or_else(|| KernelError::protocol("no reply to a get request"))
     }
 
@@ -127,19 +140,20 @@ impl NetlinkSocket {
         M: NetlinkSerializable + NetlinkDeserializable,
     {
         let sequence = self.send(message, NLM_F_DUMP)?;
-        self.receive::<M>(sequence, each)
+        self.receive::<M>(sequence, false, each)
     }
 
     /// Sends `messages` (each with its flags) between `begin` and `end` in
     /// one write, as an nfnetlink batch the kernel applies whole or not at
     /// all, every message asking for an ack. The first error, in message
-    /// order, is returned.
+    /// order, is returned; otherwise the objects the kernel echoed (for
+    /// messages sent with `NLM_F_ECHO`).
     pub fn transaction<M>(
         &mut self,
         begin: M,
         messages: Vec<(M, u16)>,
         end: M,
-    ) -> Result<(), KernelError>
+    ) -> Result<Vec<M>, KernelError>
     where
         M: NetlinkSerializable + NetlinkDeserializable,
     {
@@ -158,7 +172,7 @@ impl NetlinkSocket {
         let mut messages = messages.into_iter().peekable();
         while messages.peek().is_some() {
             let chunk: Vec<(M, u16)> = messages.by_ref().take(MESSAGES_PER_WRITE).collect();
-            if let Err(error) = self.exchange(None, chunk, None) {
+            if let Err(error) = self.exchange::<M>(None, chunk, None) {
                 first_error.get_or_insert(error);
             }
         }
@@ -166,14 +180,14 @@ impl NetlinkSocket {
     }
 
     /// Sends `messages`, framed by `begin` and `end` when given, in one
-    /// write, and collects the acks. The kernel handles a write's messages
-    /// before the write returns, so the acks are all queued by then.
+    /// write, and collects the acks and echoes. The kernel handles a write's
+    /// messages before the write returns, so all answers are queued by then.
     fn exchange<M>(
         &mut self,
         begin: Option<M>,
         messages: Vec<(M, u16)>,
         end: Option<M>,
-    ) -> Result<(), KernelError>
+    ) -> Result<Vec<M>, KernelError>
     where
         M: NetlinkSerializable + NetlinkDeserializable,
     {
@@ -192,6 +206,7 @@ impl NetlinkSocket {
         }
         self.socket.send(&bytes, 0).map_err(KernelError::from_io)?;
         let mut errors = Vec::new();
+        let mut echoes = Vec::new();
         let mut acked = 0;
         loop {
             self.buffer.clear();
@@ -208,12 +223,16 @@ impl NetlinkSocket {
                     .map_err(|_| KernelError::protocol("malformed netlink message"))?;
                 offset += (packet.length() as usize + 3) & !3;
                 let position = packet.sequence_number().wrapping_sub(first);
-                if packet.message_type() != NLMSG_ERROR || position >= (count + framing) as u32 {
+                if position >= (count + framing) as u32 {
                     continue;
                 }
-                match ack_result(packet.flags(), packet.payload()) {
-                    Ok(()) => acked += 1,
-                    Err(error) => errors.push((position, error)),
+                match packet.message_type() {
+                    NLMSG_ERROR => match ack_result(packet.flags(), packet.payload()) {
+                        Ok(()) => acked += 1,
+                        Err(error) => errors.push((position, error)),
+                    },
+                    NLMSG_NOOP | NLMSG_DONE => {}
+                    _ => echoes.push(decode::<M>(&packet)?),
                 }
             }
         }
@@ -225,7 +244,7 @@ impl NetlinkSocket {
                 "the kernel did not answer every message of the batch",
             ));
         }
-        Ok(())
+        Ok(echoes)
     }
 
     /// Appends `message` to `bytes` with the next sequence number.
@@ -254,12 +273,14 @@ impl NetlinkSocket {
         Ok(self.sequence)
     }
 
-    /// Reads datagrams until the request `sequence` is answered: an ack or
-    /// error, the end of a dump, or a single reply. Messages of other
+    /// Reads datagrams until the request `sequence` is answered: its ack
+    /// or error, the end of a dump, or (unless `until_ack`) a single reply.
+    /// Each data message is handed to `on_message`. Messages of other
     /// sequence numbers (answers to requests given up on) are skipped.
     fn receive<M>(
         &mut self,
         sequence: u32,
+        until_ack: bool,
         mut on_message: impl FnMut(M),
     ) -> Result<(), KernelError>
     where
@@ -284,8 +305,7 @@ impl NetlinkSocket {
             while offset < length {
                 let packet = NetlinkBuffer::new_checked(&self.buffer[offset..length])
                     .map_err(|_| KernelError::protocol("malformed netlink message"))?;
-                let packet_length = packet.length() as usize;
-                offset += (packet_length + 3) & !3;
+                offset += (packet.length() as usize + 3) & !3;
                 if packet.sequence_number() != sequence {
                     continue;
                 }
@@ -303,16 +323,8 @@ impl NetlinkSocket {
                         }
                     }
                     _ => {
-                        let mut header = NetlinkHeader::default();
-                        header.length = packet.length();
-                        header.message_type = packet.message_type();
-                        header.flags = packet.flags();
-                        header.sequence_number = packet.sequence_number();
-                        let message = M::deserialize(&header, payload).map_err(|_| {
-                            KernelError::protocol("cannot decode the kernel's reply")
-                        })?;
-                        on_message(message);
-                        if packet.flags() & NLM_F_MULTIPART == 0 {
+                        on_message(decode(&packet)?);
+                        if !until_ack && packet.flags() & NLM_F_MULTIPART == 0 {
                             return Ok(());
                         }
                     }
@@ -320,6 +332,17 @@ impl NetlinkSocket {
             }
         }
     }
+}
+
+/// The message in a data packet.
+fn decode<M: NetlinkDeserializable>(packet: &NetlinkBuffer<&[u8]>) -> Result<M, KernelError> {
+    let mut header = NetlinkHeader::default();
+    header.length = packet.length();
+    header.message_type = packet.message_type();
+    header.flags = packet.flags();
+    header.sequence_number = packet.sequence_number();
+    M::deserialize(&header, packet.payload())
+        .map_err(|_| KernelError::protocol("cannot decode the kernel's reply"))
 }
 
 /// Reads an `NLMSG_ERROR` payload: 0 is an ack, a negative code an error,

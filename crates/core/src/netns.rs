@@ -19,6 +19,7 @@ use nix::fcntl::{Flock, FlockArg};
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use nix::sched::{setns, unshare, CloneFlags};
 use nix::sys::statfs::{fstatfs, NSFS_MAGIC};
+use serde::{Deserialize, Serialize};
 
 use crate::error::{errno_words, io_words, Error, Result};
 use crate::name::NsName;
@@ -30,6 +31,50 @@ const THREAD_NETNS: &str = "/proc/thread-self/ns/net";
 
 /// Set once this process has made sure `/run/netns` is a shared mount point.
 static RUN_DIR_READY: AtomicBool = AtomicBool::new(false);
+/// How long a namespace file that is not mounted yet is waited for: another
+/// `ip netns add` or vethkit may be between creating it and mounting on it.
+const HALF_MADE_WAIT: Duration = Duration::from_secs(2);
+
+/// What tells one network namespace from another while it lives: the
+/// device and inode number of its nsfs file. A namespace deleted and made
+/// again under the same name has another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct NsId {
+    /// The nsfs device.
+    pub dev: u64,
+    /// The namespace's inode number.
+    pub ino: u64,
+}
+
+impl NsId {
+    fn of(metadata: &fs::Metadata) -> Self {
+        use std::os::unix::fs::MetadataExt;
+        NsId {
+            dev: metadata.dev(),
+            ino: metadata.ino(),
+        }
+    }
+}
+
+/// The identity of the namespace `fd` refers to.
+pub fn id_of(fd: BorrowedFd<'_>) -> Result<NsId> {
+    let stat = nix::sys::stat::fstat(fd).map_err(|errno| {
+        Error::failed(format!(
+            "cannot look at a namespace: {}",
+            errno_words(errno as i32)
+        ))
+    })?;
+    Ok(NsId {
+        dev: stat.st_dev,
+        ino: stat.st_ino,
+    })
+}
+
+/// The identity of what is at `/run/netns/NAME` now (`None`: nothing):
+/// the namespace mounted there, or the plain file of one half made.
+pub fn named_id(name: &NsName) -> Option<NsId> {
+    fs::metadata(path(name)).ok().map(|metadata| NsId::of(&metadata))
+}
 
 /// The file a named namespace is mounted on.
 pub fn path(name: &NsName) -> PathBuf {
@@ -41,21 +86,29 @@ pub fn exists(name: &NsName) -> bool {
     path(name).symlink_metadata().is_ok()
 }
 
-/// Opens the named namespace, checking that it is a mounted namespace.
+/// Opens the named namespace, checking that it is a mounted namespace. A
+/// file not mounted on yet is waited for a moment: another invocation may
+/// be making it.
 pub fn open(name: &NsName) -> Result<OwnedFd> {
-    let file = File::open(path(name)).map_err(|error| match error.raw_os_error() {
-        Some(libc::ENOENT) => Error::failed(format!(
-            "no network namespace named {name} (see ip netns list)"
-        )),
-        _ => Error::failed(format!("cannot open netns {name}: {}", io_words(&error))),
-    })?;
-    let fd = OwnedFd::from(file);
-    match fstatfs(&fd) {
-        Ok(stat) if stat.filesystem_type() == NSFS_MAGIC => Ok(fd),
-        _ => Err(Error::failed(format!(
-            "{} is not a mounted namespace (a leftover? remove it with ip netns del {name})",
-            path(name).display()
-        ))),
+    let started = std::time::Instant::now();
+    loop {
+        let file = File::open(path(name)).map_err(|error| match error.raw_os_error() {
+            Some(libc::ENOENT) => Error::failed(format!(
+                "no network namespace named {name} (see ip netns list)"
+            )),
+            _ => Error::failed(format!("cannot open netns {name}: {}", io_words(&error))),
+        })?;
+        let fd = OwnedFd::from(file);
+        if fstatfs(&fd).is_ok_and(|stat| stat.filesystem_type() == NSFS_MAGIC) {
+            return Ok(fd);
+        }
+        if started.elapsed() > HALF_MADE_WAIT {
+            return Err(Error::failed(format!(
+                "{} is not a mounted namespace (a leftover? remove it with ip netns del {name})",
+                path(name).display()
+            )));
+        }
+        sleep(Duration::from_millis(5));
     }
 }
 
@@ -72,25 +125,6 @@ pub fn current_id() -> Result<u64> {
     fs::metadata(THREAD_NETNS)
         .map(|metadata| metadata.ino())
         .map_err(|error| Error::failed(format!("cannot read {THREAD_NETNS}: {}", io_words(&error))))
-}
-
-/// Lists the named namespaces, sorted by name.
-pub fn list() -> Result<Vec<NsName>> {
-    let entries = match fs::read_dir(NETNS_RUN_DIR) {
-        Ok(entries) => entries,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(error) => {
-            return Err(Error::failed(format!(
-                "cannot list {NETNS_RUN_DIR}: {}",
-                io_words(&error)
-            )))
-        }
-    };
-    let mut names: Vec<NsName> = entries
-        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
-        .collect();
-    names.sort();
-    Ok(names)
 }
 
 /// The calling thread, moved into another network namespace until
@@ -147,25 +181,33 @@ impl Drop for Entered {
     }
 }
 
+/// How [`create`] went.
+pub enum Creation<T> {
+    /// Made here: a handle on it, and what `inside` returned.
+    Made(OwnedFd, T),
+    /// A namespace of that name exists already (or is being made by another
+    /// invocation: [`open`] waits for it).
+    Exists,
+}
+
 /// Creates the named namespace as `ip netns add` does, runs `inside` with the
 /// calling thread in it, and returns a handle on the namespace with what
 /// `inside` returned. The thread is back in its own namespace afterwards.
-pub fn create<T>(name: &NsName, inside: impl FnOnce() -> Result<T>) -> Result<(OwnedFd, T)> {
+pub fn create<T>(name: &NsName, inside: impl FnOnce() -> Result<T>) -> Result<Creation<T>> {
     let cannot = |words: String| Error::failed(format!("cannot create netns {name}: {words}"));
     prepare_run_dir().map_err(&cannot)?;
     let path = path(name);
-    OpenOptions::new()
+    let created = OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o000)
         .custom_flags(libc::O_CLOEXEC)
-        .open(&path)
-        .map_err(|error| match error.kind() {
-            io::ErrorKind::AlreadyExists => {
-                cannot("a namespace with that name already exists".into())
-            }
-            _ => cannot(io_words(&error)),
-        })?;
+        .open(&path);
+    match created {
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => return Ok(Creation::Exists),
+        Err(error) => return Err(cannot(io_words(&error))),
+        Ok(_) => {}
+    }
     let made = Entered::unshare().and_then(|entered| {
         let bound = mount(
             Some(THREAD_NETNS),
@@ -175,7 +217,7 @@ pub fn create<T>(name: &NsName, inside: impl FnOnce() -> Result<T>) -> Result<(O
             None::<&str>,
         )
         .map_err(|errno| cannot(errno_words(errno as i32)));
-        let result = bound.and_then(|()| Ok((current()?, inside()?)));
+        let result = bound.and_then(|()| Ok(Creation::Made(current()?, inside()?)));
         entered.leave()?;
         result
     });

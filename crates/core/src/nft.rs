@@ -1,28 +1,34 @@
 //! nf_tables over netlink: the tables, chains and rules vethkit makes, each
 //! printable as the `nft` line that makes the same, sent as one atomic batch,
-//! and found again by the comment every vethkit rule carries.
+//! and found again by their handles (which the kernel echoes when they are
+//! made) or, in journals of earlier versions, by the comment every vethkit
+//! rule carries.
 //!
 //! Rules are built only from expressions iptables-nft also understands
 //! (meta iifname/oifname with cmp, payload with bitwise and cmp for
 //! addresses, an immediate verdict), so a rule put in iptables' own chains
 //! leaves `iptables -S` working; `masq` goes only into vethkit's table.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use ipnet::Ipv4Net;
-use netlink_packet_core::{NLM_F_APPEND, NLM_F_CREATE};
+use netlink_packet_core::{NLM_F_APPEND, NLM_F_CREATE, NLM_F_ECHO};
 use netlink_packet_netfilter::nftables::{
     Bitwise, ChainAttribute, ChainMessage, Cmp, DataAttribute, Expressions, Hook, HookNumber,
     Immediate, InetHookNumber, ListAttribute, Meta, MetaKey, NfTablesMessage, Operator, Payload,
     Register, RuleAttribute, RuleMessage, TableAttribute, TableMessage, Verdict, VerdictAttribute,
 };
 use netlink_packet_netfilter::none::ControlMessage;
-use netlink_packet_netfilter::{NetfilterHeader, NetfilterMessage, NetfilterProtoFamily};
+use netlink_packet_netfilter::{
+    NetfilterHeader, NetfilterMessage, NetfilterMessageInner, NetfilterProtoFamily,
+};
 use serde::{Deserialize, Serialize};
 
+use crate::error::quoted;
 use crate::name::IfName;
 use crate::netlink::{KernelError, NetlinkSocket};
+use crate::step::Skip;
 
 /// Every comment of a vethkit rule starts with this.
 pub const COMMENT_PREFIX: &str = "vethkit:";
@@ -130,22 +136,30 @@ pub enum Op {
         /// At the start of the chain rather than the end.
         insert: bool,
     },
-    /// `delete rule ip TABLE CHAIN handle H`, for each rule of the chain
-    /// carrying exactly `comment` (and with handle `handle`, when known);
-    /// nothing when there is none.
+    /// `delete rule ip TABLE CHAIN handle H`: the rule of handle `handle`
+    /// while it carries `comment` (and while its table is the one of handle
+    /// `table_handle`, when known); without a handle, each rule of the
+    /// chain carrying exactly `comment`. Nothing when there is none.
     DeleteRule {
         /// Where.
         chain: ChainRef,
         /// The comment that identifies the rule.
         comment: String,
-        /// The handle, when it was known at planning.
+        /// The rule's handle, when known.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         handle: Option<u64>,
+        /// The handle of its table, when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        table_handle: Option<u64>,
     },
-    /// `delete table ip TABLE`; nothing when it is gone.
+    /// `delete table ip TABLE`, or `delete table ip handle H`: the table of
+    /// handle `handle`, when known. Nothing when it is gone.
     DeleteTable {
         /// The table.
         table: String,
+        /// Its handle, when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        handle: Option<u64>,
     },
 }
 
@@ -189,14 +203,29 @@ pub fn chain_exists(socket: &mut NetfilterSocket, chain: &ChainRef) -> Result<bo
 
 /// Whether the table exists.
 pub fn table_exists(socket: &mut NetfilterSocket, table: &str) -> Result<bool, KernelError> {
+    Ok(table_handle(socket, table)?.is_some())
+}
+
+/// The handle of the table of that name; `None` when there is none.
+pub fn table_handle(socket: &mut NetfilterSocket, table: &str) -> Result<Option<u64>, KernelError> {
     let request = TableMessage {
         attributes: vec![TableAttribute::Name(table.to_string())],
     };
-    match socket.get(message(NfTablesMessage::GetTable(request))) {
-        Ok(_) => Ok(true),
-        Err(error) if error.errno == libc::ENOENT => Ok(false),
-        Err(error) => Err(error),
-    }
+    let reply = match socket.get(message(NfTablesMessage::GetTable(request))) {
+        Ok(reply) => reply,
+        Err(error) if error.errno == libc::ENOENT => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    let NetfilterMessageInner::NfTables(NfTablesMessage::NewTable(table)) = reply.inner else {
+        return Err(KernelError {
+            errno: libc::EPROTO,
+            message: Some("not a table in the reply".into()),
+        });
+    };
+    Ok(table.attributes.iter().find_map(|attribute| match attribute {
+        TableAttribute::Handle(handle) => Some(*handle),
+        _ => None,
+    }))
 }
 
 /// The rules of a chain, in order; none when the chain or table is missing.
@@ -215,32 +244,39 @@ pub fn rules(
         Err(error) if error.errno == libc::ENOENT => return Ok(Vec::new()),
         Err(error) => return Err(error),
     };
-    let mut rules = Vec::new();
-    for reply in replies {
-        let netlink_packet_netfilter::NetfilterMessageInner::NfTables(NfTablesMessage::NewRule(
-            rule,
-        )) = reply.inner
-        else {
-            continue;
-        };
-        let mut listed = ListedRule {
-            handle: 0,
-            comment: None,
-        };
-        let mut in_chain = true;
-        for attribute in rule.attributes {
-            match attribute {
-                RuleAttribute::Handle(handle) => listed.handle = handle,
-                RuleAttribute::UserData(data) => listed.comment = comment_of(&data),
-                RuleAttribute::Chain(name) => in_chain = name == chain.chain,
-                _ => {}
-            }
-        }
-        if in_chain {
-            rules.push(listed);
+    let rules = replies
+        .into_iter()
+        .filter_map(|reply| match reply.inner {
+            NetfilterMessageInner::NfTables(NfTablesMessage::NewRule(rule)) => Some(rule),
+            _ => None,
+        })
+        .map(|rule| rule_of(&rule))
+        .filter(|(in_chain, _)| in_chain == chain)
+        .map(|(_, listed)| listed)
+        .collect();
+    Ok(rules)
+}
+
+/// A rule the kernel describes: its chain, its handle and its comment.
+fn rule_of(rule: &RuleMessage) -> (ChainRef, ListedRule) {
+    let mut chain = ChainRef {
+        table: String::new(),
+        chain: String::new(),
+    };
+    let mut listed = ListedRule {
+        handle: 0,
+        comment: None,
+    };
+    for attribute in &rule.attributes {
+        match attribute {
+            RuleAttribute::Table(name) => chain.table.clone_from(name),
+            RuleAttribute::Chain(name) => chain.chain.clone_from(name),
+            RuleAttribute::Handle(handle) => listed.handle = *handle,
+            RuleAttribute::UserData(data) => listed.comment = comment_of(data),
+            _ => {}
         }
     }
-    Ok(rules)
+    (chain, listed)
 }
 
 /// The comment in rule userdata (type-length-value records).
@@ -268,56 +304,186 @@ fn comment_udata(comment: &str) -> Vec<u8> {
     data
 }
 
-/// `ops` with each rule deletion by comment turned into deletions by
-/// handle, one per rule that carries the comment now, and deletions of
-/// what is already gone left out: the ops as they will be sent.
-pub fn resolve(socket: &mut NetfilterSocket, ops: &[Op]) -> Result<Vec<Op>, KernelError> {
-    let mut resolved = Vec::new();
+/// The handles of what a transaction made, and of the tables it added
+/// rules to: what pins the undo of its ops to those objects.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Handles {
+    /// Each table's handle, by name.
+    pub tables: HashMap<String, u64>,
+    /// Each rule made, by chain and comment.
+    pub rules: HashMap<(ChainRef, String), u64>,
+}
+
+/// The ops that undo `ops`, newest first: a table made is deleted, a rule
+/// added is deleted.
+pub fn undo(ops: &[Op]) -> Vec<Op> {
+    ops.iter()
+        .rev()
+        .filter_map(|op| match op {
+            Op::AddTable { table } => Some(Op::DeleteTable {
+                table: table.clone(),
+                handle: None,
+            }),
+            Op::AddRule { chain, rule, .. } => Some(Op::DeleteRule {
+                chain: chain.clone(),
+                comment: rule.comment.clone(),
+                handle: None,
+                table_handle: None,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Pins undo `ops` to the tables and rules `handles` names.
+pub fn pin(ops: &mut [Op], handles: &Handles) {
+    for op in ops {
+        match op {
+            Op::DeleteTable { table, handle } => {
+                *handle = handles.tables.get(table).copied().or(*handle);
+            }
+            Op::DeleteRule {
+                chain,
+                comment,
+                handle,
+                table_handle,
+            } => {
+                let key = (chain.clone(), comment.clone());
+                *handle = handles.rules.get(&key).copied().or(*handle);
+                *table_handle = handles.tables.get(&chain.table).copied().or(*table_handle);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Ops as they will be sent, and what was left out, in words.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    /// The ops: each rule deletion by handle, deletions of what is gone
+    /// or not what vethkit made left out.
+    pub ops: Vec<Op>,
+    /// What was left out, and why.
+    pub skipped: Vec<Skip>,
+}
+
+/// Resolves `ops` against the ruleset: a rule deletion by comment becomes
+/// one deletion by handle per rule that carries the comment now; one by
+/// handle stays while that rule carries its comment in the table recorded;
+/// a table deletion stays while the table is the one recorded.
+pub fn resolve(socket: &mut NetfilterSocket, ops: &[Op]) -> Result<Resolved, KernelError> {
+    let mut skipped: Vec<Skip> = Vec::new();
+    let mut note = |skip: Skip| {
+        if !skipped.contains(&skip) {
+            skipped.push(skip);
+        }
+    };
     let mut listings: HashMap<&ChainRef, Vec<ListedRule>> = HashMap::new();
+    let mut table_handles: HashMap<String, Option<u64>> = HashMap::new();
+    let mut ops_out = Vec::new();
     for op in ops {
         match op {
             Op::DeleteRule {
                 chain,
                 comment,
                 handle,
+                table_handle: recorded_table,
             } => {
+                let now = match table_handles.get(&chain.table) {
+                    Some(now) => *now,
+                    None => {
+                        let now = table_handle(socket, &chain.table)?;
+                        table_handles.insert(chain.table.clone(), now);
+                        now
+                    }
+                };
+                match (now, recorded_table) {
+                    (None, _) => {
+                        note(Skip::Gone(format!(
+                            "not deleting the rules of table ip {}: it is gone",
+                            chain.table
+                        )));
+                        continue;
+                    }
+                    (Some(now), Some(recorded)) if now != *recorded => {
+                        note(not_the_table(&chain.table));
+                        continue;
+                    }
+                    _ => {}
+                }
                 if !listings.contains_key(chain) {
                     listings.insert(chain, rules(socket, chain)?);
                 }
-                for listed in &listings[chain] {
-                    if listed.comment.as_deref() == Some(comment.as_str())
-                        && handle.map_or(true, |handle| handle == listed.handle)
-                    {
-                        resolved.push(Op::DeleteRule {
-                            chain: chain.clone(),
-                            comment: comment.clone(),
-                            handle: Some(listed.handle),
-                        });
-                    }
+                let matching: Vec<u64> = listings[chain]
+                    .iter()
+                    .filter(|listed| {
+                        listed.comment.as_deref() == Some(comment.as_str())
+                            && handle.map_or(true, |handle| handle == listed.handle)
+                    })
+                    .map(|listed| listed.handle)
+                    .collect();
+                if matching.is_empty() {
+                    note(Skip::Gone(format!(
+                        "not deleting the rule {} of {chain}: it is gone",
+                        quoted(comment)
+                    )));
                 }
+                ops_out.extend(matching.into_iter().map(|found| Op::DeleteRule {
+                    chain: chain.clone(),
+                    comment: comment.clone(),
+                    handle: Some(found),
+                    table_handle: *recorded_table,
+                }));
             }
-            Op::DeleteTable { table } => {
-                if table_exists(socket, table)? {
-                    resolved.push(op.clone());
-                }
-            }
-            _ => resolved.push(op.clone()),
+            Op::DeleteTable { table, handle } => match (table_handle(socket, table)?, handle) {
+                (None, _) => note(Skip::Gone(format!(
+                    "not deleting table ip {table}: it is gone"
+                ))),
+                (Some(now), Some(recorded)) if now != *recorded => note(not_the_table(table)),
+                (Some(now), _) => ops_out.push(Op::DeleteTable {
+                    table: table.clone(),
+                    handle: handle.map(|_| now),
+                }),
+            },
+            _ => ops_out.push(op.clone()),
         }
     }
-    Ok(resolved)
+    Ok(Resolved {
+        ops: ops_out,
+        skipped,
+    })
+}
+
+fn not_the_table(table: &str) -> Skip {
+    Skip::Replaced(format!(
+        "not deleting in table ip {table}: it is not the table vethkit made or added to, but one made since under that name"
+    ))
+}
+
+/// What a transaction came to: the handles of what it made, and what of
+/// it was left out (see [`resolve`]).
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// The handles of the tables and rules made, and of the tables added to.
+    pub handles: Handles,
+    /// What was left out, and why.
+    pub skipped: Vec<Skip>,
 }
 
 /// Applies `ops` as one transaction: all of them, or none. Rule deletions
-/// are resolved to handles first; what is already gone is skipped.
-pub fn apply(socket: &mut NetfilterSocket, ops: &[Op]) -> Result<(), KernelError> {
+/// are resolved to handles first; what is already gone, or is not what
+/// vethkit made, is left out.
+pub fn apply(socket: &mut NetfilterSocket, ops: &[Op]) -> Result<Applied, KernelError> {
+    let resolved = resolve(socket, ops)?;
     let mut messages = Vec::new();
-    for op in resolve(socket, ops)? {
+    let mut added_to: HashSet<String> = HashSet::new();
+    for op in resolved.ops {
         match op {
             Op::AddTable { table } => messages.push((
                 NfTablesMessage::NewTable(TableMessage {
                     attributes: vec![TableAttribute::Name(table)],
                 }),
-                NLM_F_CREATE,
+                NLM_F_CREATE | NLM_F_ECHO,
             )),
             Op::AddChain { chain, base } => messages.push((
                 NfTablesMessage::NewChain(chain_message(&chain, base)),
@@ -328,15 +494,12 @@ pub fn apply(socket: &mut NetfilterSocket, ops: &[Op]) -> Result<(), KernelError
                 rule,
                 insert,
             } => {
-                let flags = if insert {
-                    NLM_F_CREATE
-                } else {
-                    NLM_F_CREATE | NLM_F_APPEND
-                };
+                let position = if insert { 0 } else { NLM_F_APPEND };
                 let iptables_style = chain.table != TABLE;
+                added_to.insert(chain.table.clone());
                 messages.push((
                     NfTablesMessage::NewRule(rule_message(&chain, &rule, iptables_style)),
-                    flags,
+                    NLM_F_CREATE | NLM_F_ECHO | position,
                 ));
             }
             Op::DeleteRule { chain, handle, .. } => {
@@ -352,26 +515,68 @@ pub fn apply(socket: &mut NetfilterSocket, ops: &[Op]) -> Result<(), KernelError
                 };
                 messages.push((NfTablesMessage::DeleteRule(request), 0));
             }
-            Op::DeleteTable { table } => messages.push((
-                NfTablesMessage::DeleteTable(TableMessage {
-                    attributes: vec![TableAttribute::Name(table)],
-                }),
-                0,
-            )),
+            Op::DeleteTable { table, handle } => {
+                let by = match handle {
+                    Some(handle) => TableAttribute::Handle(handle),
+                    None => TableAttribute::Name(table),
+                };
+                messages.push((
+                    NfTablesMessage::DeleteTable(TableMessage {
+                        attributes: vec![by],
+                    }),
+                    0,
+                ));
+            }
         }
     }
+    let mut applied = Applied {
+        handles: Handles::default(),
+        skipped: resolved.skipped,
+    };
     if messages.is_empty() {
-        return Ok(());
+        return Ok(applied);
     }
     let messages = messages
         .into_iter()
         .map(|(inner, flags)| (message(inner), flags))
         .collect();
-    socket.transaction(
+    let echoes = socket.transaction(
         control(ControlMessage::BatchBegin),
         messages,
         control(ControlMessage::BatchEnd),
-    )
+    )?;
+    for echo in echoes {
+        match echo.inner {
+            NetfilterMessageInner::NfTables(NfTablesMessage::NewTable(table)) => {
+                let (mut name, mut handle) = (None, None);
+                for attribute in table.attributes {
+                    match attribute {
+                        TableAttribute::Name(text) => name = Some(text),
+                        TableAttribute::Handle(number) => handle = Some(number),
+                        _ => {}
+                    }
+                }
+                if let (Some(name), Some(handle)) = (name, handle) {
+                    applied.handles.tables.insert(name, handle);
+                }
+            }
+            NetfilterMessageInner::NfTables(NfTablesMessage::NewRule(rule)) => {
+                let (chain, listed) = rule_of(&rule);
+                if let Some(comment) = listed.comment {
+                    applied.handles.rules.insert((chain, comment), listed.handle);
+                }
+            }
+            _ => {}
+        }
+    }
+    for table in added_to {
+        if !applied.handles.tables.contains_key(&table) {
+            if let Some(handle) = table_handle(socket, &table)? {
+                applied.handles.tables.insert(table, handle);
+            }
+        }
+    }
+    Ok(applied)
 }
 
 fn chain_message(chain: &ChainRef, base: BaseChain) -> ChainMessage {
@@ -496,7 +701,7 @@ fn address(offset: u32, net: &Ipv4Net) -> Vec<Expressions> {
 }
 
 /// Quotes a string as nft does.
-fn quoted(text: &str) -> String {
+fn nft_quoted(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
@@ -511,9 +716,9 @@ impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for matching in &self.matches {
             match matching {
-                Match::Iifname(name) => write!(f, "iifname {} ", quoted(name.as_str()))?,
-                Match::Oifname(name) => write!(f, "oifname {} ", quoted(name.as_str()))?,
-                Match::OifnameNot(name) => write!(f, "oifname != {} ", quoted(name.as_str()))?,
+                Match::Iifname(name) => write!(f, "iifname {} ", nft_quoted(name.as_str()))?,
+                Match::Oifname(name) => write!(f, "oifname {} ", nft_quoted(name.as_str()))?,
+                Match::OifnameNot(name) => write!(f, "oifname != {} ", nft_quoted(name.as_str()))?,
                 Match::Saddr(net) => write!(f, "ip saddr {net} ")?,
                 Match::Daddr(net) => write!(f, "ip daddr {net} ")?,
             }
@@ -522,7 +727,7 @@ impl fmt::Display for Rule {
             Action::Accept => "accept",
             Action::Masquerade => "masquerade",
         };
-        write!(f, "{action} comment {}", quoted(&self.comment))
+        write!(f, "{action} comment {}", nft_quoted(&self.comment))
     }
 }
 
@@ -558,12 +763,20 @@ impl fmt::Display for Op {
                 chain,
                 comment,
                 handle: None,
+                ..
             } => write!(
                 f,
                 "# delete from {chain} the rule with comment {}",
-                quoted(comment)
+                nft_quoted(comment)
             ),
-            Op::DeleteTable { table } => write!(f, "delete table ip {table}"),
+            Op::DeleteTable {
+                handle: Some(handle),
+                ..
+            } => write!(f, "delete table ip handle {handle}"),
+            Op::DeleteTable {
+                table,
+                handle: None,
+            } => write!(f, "delete table ip {table}"),
         }
     }
 }

@@ -1,13 +1,17 @@
 //! Plans and their execution: print (`--dry-run`), or record, apply and,
 //! when a step fails, roll back.
 
+use std::fs::File;
 use std::io::Write;
+
+use nix::fcntl::Flock;
 
 use crate::context::Context;
 use crate::cover::Deletions;
 use crate::error::{Error, Result};
 use crate::journal::{Entry, Journal};
-use crate::step::Step;
+use crate::lookup;
+use crate::step::{Skip, Step};
 
 /// The steps one invocation (or one line of a batch) will take, in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -22,10 +26,6 @@ impl Plan {
         self.steps.push(step);
     }
 
-    /// Whether there is nothing to do.
-    pub fn is_empty(&self) -> bool {
-        self.steps.is_empty()
-    }
 }
 
 /// How a plan is executed.
@@ -55,9 +55,19 @@ impl Executor {
         Ok(Executor {
             program,
             context: Context::new()?,
-            journal: Journal::new(),
+            journal: Journal::new()?,
             mode,
         })
+    }
+
+    /// Takes the lock sysctl changes are planned, recorded and applied
+    /// under, until the guard is dropped (see [`Journal::lock_sysctls`]);
+    /// none in a dry run, which changes nothing.
+    pub fn lock_sysctls(&mut self) -> Result<Option<Flock<File>>> {
+        if self.mode.dry_run {
+            return Ok(None);
+        }
+        self.journal.lock_sysctls().map(Some)
     }
 
     /// Runs `plan` as one all-or-nothing unit: prints it in a dry run;
@@ -114,37 +124,82 @@ impl Executor {
     }
 
     /// Applies the steps of `plan`, whose undos are `undos`, adding each
-    /// applied step's undo to `applied`. On failure, the error is returned
-    /// and `applied` holds what to roll back (see [`Self::roll_back`]).
+    /// applied step's undo to `applied`, pinned to the object the step made
+    /// (the journal is amended to match). A step that finds its object made
+    /// a moment earlier by another invocation leaves its undo to that one.
+    /// On failure, the error is returned and `applied` holds what to roll
+    /// back (see [`Self::roll_back`]).
     pub fn apply(&mut self, plan: &Plan, undos: Undos, applied: &mut Applied) -> Result<()> {
         let mut undos = undos.undos.into_iter().peekable();
+        let mut pinned = Vec::new();
+        let mut theirs = Vec::new();
+        let mut result = Ok(());
         for (position, step) in plan.steps.iter().enumerate() {
             if self.mode.verbose {
                 eprintln!("{}: {step}", self.program);
             }
-            if let Err(error) = step.apply(&mut self.context) {
-                applied.never.extend(undos.filter_map(|undo| undo.entry));
-                return Err(error);
+            let outcome = match step.apply(&mut self.context) {
+                Ok(outcome) => outcome,
+                Err(error) => {
+                    applied.never.extend(undos.by_ref().filter_map(|undo| undo.entry));
+                    result = Err(error);
+                    break;
+                }
+            };
+            self.report(&outcome.skipped);
+            let Some(mut undo) = undos.next_if(|undo| undo.position == position) else {
+                continue;
+            };
+            if outcome.made_by_another {
+                theirs.extend(undo.entry);
+                continue;
             }
-            if let Some(undo) = undos.next_if(|undo| undo.position == position) {
-                applied.undos.push(undo);
+            if let Some(made) = &outcome.made {
+                undo.step.pin(made);
+                if let Some(entry) = &mut undo.entry {
+                    entry.undo = undo.step.clone();
+                    pinned.push(entry.clone());
+                }
             }
+            applied.undos.push(undo);
         }
-        Ok(())
+        let amended = self.journal.amend(&pinned, &theirs);
+        result.and(amended)
+    }
+
+    /// Prints what an undo left alone, one line each, on stderr.
+    pub fn report(&self, skipped: &[Skip]) {
+        for skip in skipped {
+            eprintln!("{}: {}", self.program, skip.note());
+        }
     }
 
     /// Undoes the `applied` steps newest first and makes the journal forget
-    /// every recorded entry that is not left in place. Returns the error to
+    /// every recorded entry that is not left in place. A namespace this
+    /// unit made stays when another invocation has put links in it since
+    /// (its entry stays too, for `netns-reset --all`). Returns the error to
     /// report: `error`, plus anything that could not be undone.
     pub fn roll_back(&mut self, error: Error, applied: Applied) -> Error {
         let mut left = Vec::new();
         let mut gone = applied.never;
         for undo in applied.undos.into_iter().rev() {
+            if let Step::NetnsDel { name, .. } = &undo.step {
+                if !matches!(lookup::holds_only_its_own_links(&mut self.context, name), Ok(true)) {
+                    eprintln!(
+                        "{}: not deleting netns {name}: another invocation uses it now",
+                        self.program
+                    );
+                    continue;
+                }
+            }
             if self.mode.verbose {
                 eprintln!("{}: undo: {}", self.program, undo.step);
             }
             match undo.step.apply(&mut self.context) {
-                Ok(()) => gone.extend(undo.entry),
+                Ok(outcome) => {
+                    self.report(&outcome.skipped);
+                    gone.extend(undo.entry);
+                }
                 Err(undo_error) => left.push(format!("{} ({undo_error})", undo.step)),
             }
         }

@@ -11,7 +11,10 @@
 //!   readers every time. Namespaces are deleted last, once empty.
 //!
 //! Both are sound because an undo other than a deletion only ever concerns
-//! an object that outlives the run, or one that a deletion covers.
+//! an object that outlives the run, or one that a deletion covers. A
+//! deletion that does not happen because its object is not the one vethkit
+//! made (see [`crate::step::made`]) covers nothing: the entries it would
+//! have covered are undone one by one, each checking its own object.
 
 use std::collections::{HashMap, HashSet};
 
@@ -22,8 +25,10 @@ use crate::journal::Entry;
 use crate::lookup;
 use crate::name::IfName;
 use crate::nft;
-use crate::rtnl;
-use crate::step::Step;
+use crate::rtnl::{self, Link};
+use crate::step::{
+    check_netns, identify, not_of_kind, Found, Object, Outcome, Skip, Step,
+};
 
 /// The first interface group tried for a group deletion ("vth\0"): far from
 /// the small numbers people give groups by hand.
@@ -31,52 +36,78 @@ const FIRST_GROUP: u32 = 0x7674_6800;
 
 /// What became of each entry.
 #[derive(Debug, Default)]
-pub struct Outcome {
-    /// Entries whose change is no longer in place.
+pub struct Undone {
+    /// Entries whose change is no longer in place (undone, gone already,
+    /// or not vethkit's object after all).
     pub undone: Vec<Entry>,
+    /// What was left alone, and why.
+    pub skipped: Vec<Skip>,
     /// Entries that could not be undone, with why.
     pub failed: Vec<(Entry, Error)>,
 }
 
-/// How a link deletion ended.
+/// How a deletion ended, for the entries it covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Deletion {
-    /// Deleted, or already gone.
+    /// Deleted, or gone already: what it covers is gone too.
     Done,
-    /// A link of that name is there, but of another kind: not the one
-    /// vethkit made, so it stays, and so do the changes made to it.
+    /// Its object is not the one vethkit made: what it covers is undone
+    /// one by one.
     NotOurs,
+    /// It failed: what it covers stays recorded.
+    Failed,
 }
 
-/// The steps [`undo_all`] sends, in order, covered entries left out and
-/// rule deletions resolved to the handles they will delete: for `--dry-run`.
-pub fn planned_steps(context: &mut Context, entries: &[Entry]) -> Result<Vec<Step>> {
-    let sorted = Sorted::of(entries);
-    let in_order = sorted
-        .direct
-        .iter()
-        .copied()
-        .chain(
-            sorted
-                .links
-                .iter()
-                .flat_map(|(_, group)| group.iter().map(|d| d.entry)),
-        )
-        .chain(sorted.namespaces.iter().copied());
-    let mut steps = Vec::new();
-    for entry in in_order {
-        match &entry.undo {
-            Step::Nft { ops } => {
-                let ops = nft::resolve(context.netfilter()?, ops).map_err(|error| {
-                    Error::failed(format!("cannot list the firewall rules: {error}"))
-                })?;
-                if !ops.is_empty() {
-                    steps.push(Step::Nft { ops });
-                }
-            }
-            step => steps.push(step.clone()),
+impl Deletion {
+    fn of(result: &Result<Outcome>) -> Self {
+        match result {
+            Ok(outcome) if outcome.replaced() => Deletion::NotOurs,
+            Ok(_) => Deletion::Done,
+            Err(_) => Deletion::Failed,
         }
     }
-    Ok(steps)
+}
+
+/// The steps [`undo_all`] sends, in order, covered entries and those whose
+/// object is gone or not vethkit's left out (with why, in the skips), and
+/// rule deletions resolved to the handles they will delete: for `--dry-run`.
+pub fn planned_steps(context: &mut Context, entries: &[Entry]) -> Result<(Vec<Step>, Vec<Skip>)> {
+    let sorted = Sorted::of(entries);
+    let mut steps = Vec::new();
+    let mut skipped = Vec::new();
+    for entry in &sorted.direct {
+        match &entry.undo {
+            Step::Nft { ops } => {
+                let resolved = nft::resolve(context.netfilter()?, ops).map_err(|error| {
+                    Error::failed(format!("cannot list the firewall rules: {error}"))
+                })?;
+                skipped.extend(resolved.skipped);
+                if !resolved.ops.is_empty() {
+                    steps.push(Step::Nft { ops: resolved.ops });
+                }
+            }
+            step => match step.skip(context)? {
+                None => steps.push(step.clone()),
+                Some(skip) => skipped.push(skip),
+            },
+        }
+    }
+    for (netns, group) in &sorted.links {
+        let found = find_links(context, netns, group, &mut None)?;
+        for (deletion, found) in group.iter().zip(found) {
+            match found {
+                Found::Ours(_) => steps.push(deletion.entry.undo.clone()),
+                Found::Skip(skip) => skipped.push(skip),
+            }
+        }
+    }
+    for entry in &sorted.namespaces {
+        match entry.undo.skip(context)? {
+            None => steps.push(entry.undo.clone()),
+            Some(skip) => skipped.push(skip),
+        }
+    }
+    Ok((steps, skipped))
 }
 
 /// Undoes `entries` (oldest first, as the journal lists them), carrying on
@@ -85,64 +116,84 @@ pub fn undo_all(
     context: &mut Context,
     entries: &[Entry],
     mut announce: impl FnMut(&Step),
-) -> Outcome {
+) -> Undone {
     let sorted = Sorted::of(entries);
-    let mut outcome = Outcome::default();
-    let mut done: HashSet<Cover> = HashSet::new();
-    let mut not_ours: HashSet<Cover> = HashSet::new();
+    let mut undone = Undone::default();
+    let mut deletions: HashMap<Cover, Deletion> = HashMap::new();
 
     for entry in &sorted.direct {
-        announce(&entry.undo);
-        settle(&mut outcome, entry, entry.undo.apply(context));
+        undone.settle(entry, undo_one(context, entry, &mut announce));
     }
     for (netns, group) in &sorted.links {
-        for deletion in group {
-            announce(&deletion.entry.undo);
-        }
-        let results = delete_links(context, netns, group);
+        let results = delete_links(context, netns, group, &mut announce);
         for (deletion, result) in group.iter().zip(results) {
             let cover = Cover::Link(netns.clone(), deletion.name.clone());
-            match result {
-                Ok(Deletion::Done) => {
-                    done.insert(cover);
-                }
-                Ok(Deletion::NotOurs) => {
-                    not_ours.insert(cover);
-                }
-                Err(_) => {}
-            }
-            settle(&mut outcome, deletion.entry, result.map(drop));
+            note_deletion(&mut deletions, cover, Deletion::of(&result));
+            undone.settle(deletion.entry, result);
         }
     }
-    // Changes to a link of the same name that is not ours were not covered after all.
+    // A link deletion that was not ours covered nothing after all.
     for (entry, cover) in &sorted.covered {
-        if not_ours.contains(cover) {
-            announce(&entry.undo);
-            settle(&mut outcome, entry, entry.undo.apply(context));
+        if deletions.get(cover) == Some(&Deletion::NotOurs) {
+            undone.settle(entry, undo_one(context, entry, &mut announce));
         }
     }
     for entry in &sorted.namespaces {
-        announce(&entry.undo);
-        let result = entry.undo.apply(context);
-        if result.is_ok() {
-            if let Step::NetnsDel { name } = &entry.undo {
-                done.insert(Cover::Netns(name.clone()));
-            }
+        let result = undo_one(context, entry, &mut announce);
+        if let Step::NetnsDel { name, .. } = &entry.undo {
+            note_deletion(
+                &mut deletions,
+                Cover::Netns(name.clone()),
+                Deletion::of(&result),
+            );
         }
-        settle(&mut outcome, entry, result);
+        undone.settle(entry, result);
     }
     for (entry, cover) in &sorted.covered {
-        if done.contains(cover) {
-            outcome.undone.push((*entry).clone());
+        match deletions.get(cover) {
+            Some(Deletion::Done) => undone.undone.push((*entry).clone()),
+            // Not our namespace after all: what was recorded in it is
+            // checked one by one, and most likely left alone too.
+            Some(Deletion::NotOurs) if matches!(cover, Cover::Netns(_)) => {
+                undone.settle(entry, undo_one(context, entry, &mut announce));
+            }
+            _ => {}
         }
     }
-    outcome
+    undone
 }
 
-fn settle(outcome: &mut Outcome, entry: &Entry, result: Result<()>) {
-    match result {
-        Ok(()) => outcome.undone.push(entry.clone()),
-        Err(error) => outcome.failed.push((entry.clone(), error)),
+/// Undoes one entry, announced only when its object is there to act on.
+fn undo_one(
+    context: &mut Context,
+    entry: &Entry,
+    announce: &mut impl FnMut(&Step),
+) -> Result<Outcome> {
+    if let Some(skip) = entry.undo.skip(context)? {
+        return Ok(Outcome::skipped(skip));
+    }
+    announce(&entry.undo);
+    entry.undo.apply(context)
+}
+
+/// Notes how a deletion of `cover` ended; of two deletions of one name
+/// (one gone, one made again since), the one done counts.
+fn note_deletion(deletions: &mut HashMap<Cover, Deletion>, cover: Cover, how: Deletion) {
+    let kept = deletions.entry(cover).or_insert(how);
+    if how == Deletion::Done || *kept == Deletion::Failed {
+        *kept = how;
+    }
+}
+
+impl Undone {
+    fn settle(&mut self, entry: &Entry, result: Result<Outcome>) {
+        match result {
+            Ok(outcome) => {
+                self.skipped.extend(outcome.skipped);
+                self.undone.push(entry.clone());
+            }
+            Err(error) => self.failed.push((entry.clone(), error)),
+        }
     }
 }
 
@@ -151,6 +202,7 @@ struct LinkDeletion<'a> {
     entry: &'a Entry,
     name: &'a IfName,
     kind: &'a str,
+    object: &'a Object,
 }
 
 /// The entries, newest first, sorted into what is sent when.
@@ -178,14 +230,22 @@ impl<'a> Sorted<'a> {
         for entry in entries.iter().rev() {
             match &entry.undo {
                 Step::NetnsDel { .. } => sorted.namespaces.push(entry),
-                Step::LinkDel { netns, name, kind } => {
+                Step::LinkDel {
+                    netns,
+                    name,
+                    kind,
+                    object,
+                } => {
                     let slot = *link_groups.entry(netns.clone()).or_insert_with(|| {
                         sorted.links.push((netns.clone(), Vec::new()));
                         sorted.links.len() - 1
                     });
-                    sorted.links[slot]
-                        .1
-                        .push(LinkDeletion { entry, name, kind });
+                    sorted.links[slot].1.push(LinkDeletion {
+                        entry,
+                        name,
+                        kind,
+                        object,
+                    });
                 }
                 _ => match deletions.cover(&entry.undo) {
                     Some(cover) => sorted.covered.push((entry, cover)),
@@ -197,61 +257,90 @@ impl<'a> Sorted<'a> {
     }
 }
 
-/// Deletes the links of `deletions` (all in `netns`) that are still there
-/// and of their kind, together when there are several.
+/// The links of `deletions` (all in `netns`) that are there to delete:
+/// each the link vethkit made, of its kind, found in one listing of the
+/// namespace (kept in `listing`).
+fn find_links(
+    context: &mut Context,
+    netns: &Netns,
+    deletions: &[LinkDeletion<'_>],
+    listing: &mut Option<Vec<Link>>,
+) -> Result<Vec<Found<Link>>> {
+    let mut found = Vec::new();
+    for deletion in deletions {
+        if let Some(skip) = check_netns(context, netns, deletion.object.netns_id) {
+            found.push(Found::Skip(skip.after("not deleting")));
+            continue;
+        }
+        if listing.is_none() {
+            *listing = Some(lookup::links(context, netns)?);
+        }
+        let links = listing.as_deref().unwrap_or_default();
+        let index = deletion.object.ifindex;
+        let at_index = index.and_then(|index| links.iter().find(|link| link.index == index));
+        let named = || Ok(links.iter().find(|link| link.name == deletion.name.as_str()));
+        found.push(match identify(deletion.name, netns, index, at_index, named)? {
+            Found::Ours(link) if link.kind.as_deref() == Some(deletion.kind) => {
+                Found::Ours(link.clone())
+            }
+            Found::Ours(link) => Found::Skip(not_of_kind(deletion.name, netns, deletion.kind, link)),
+            Found::Skip(skip) => Found::Skip(skip.after("not deleting")),
+        });
+    }
+    Ok(found)
+}
+
+/// Deletes the links of `deletions` (all in `netns`) that are the ones
+/// vethkit made, together when there are several; `announce` is called
+/// with the deletion of each.
 fn delete_links(
     context: &mut Context,
     netns: &Netns,
     deletions: &[LinkDeletion<'_>],
-) -> Vec<Result<Deletion>> {
-    if !context.netns_exists(netns.as_ref()) {
-        return deletions.iter().map(|_| Ok(Deletion::Done)).collect();
-    }
-    let links = match lookup::links(context, netns) {
-        Ok(links) => links,
+    announce: &mut impl FnMut(&Step),
+) -> Vec<Result<Outcome>> {
+    let mut listing = None;
+    let found = match find_links(context, netns, deletions, &mut listing) {
+        Ok(found) => found,
         Err(error) => return deletions.iter().map(|_| Err(error.clone())).collect(),
     };
-    let by_name: HashMap<&str, &rtnl::Link> = links
+    for (deletion, found) in deletions.iter().zip(&found) {
+        if let Found::Ours(_) = found {
+            announce(&deletion.entry.undo);
+        }
+    }
+    let doomed: Vec<u32> = found
         .iter()
-        .map(|link| (link.name.as_str(), link))
+        .filter_map(|found| match found {
+            Found::Ours(link) => Some(link.index),
+            Found::Skip(_) => None,
+        })
         .collect();
-    let mut doomed = Vec::new();
-    let mut results = Vec::new();
-    for deletion in deletions {
-        results.push(match by_name.get(deletion.name.as_str()) {
-            None => Ok(Deletion::Done),
-            Some(link) if link.kind.as_deref() == Some(deletion.kind) => {
-                doomed.push(link.index);
-                Ok(Deletion::Done)
-            }
-            Some(_) => Ok(Deletion::NotOurs),
-        });
-    }
-    let in_use: HashSet<u32> = links.iter().map(|link| link.group).collect();
-    let free_group = (FIRST_GROUP..=u32::MAX).find(|group| !in_use.contains(group));
-    if let (true, Some(group)) = (doomed.len() > 1, free_group) {
-        if delete_as_group(context, netns, &doomed, group).is_ok() {
-            return results;
-        }
-    }
-    // One by one: alone, or when the group deletion failed, to say which link fails.
-    for (deletion, result) in deletions.iter().zip(results.iter_mut()) {
-        if matches!(result, Ok(Deletion::Done)) {
-            if let Err(error) = deletion.entry.undo.apply(context) {
-                *result = Err(error);
-            }
-        }
-    }
-    results
+    let groups_in_use: HashSet<u32> = listing.iter().flatten().map(|link| link.group).collect();
+    let grouped = doomed.len() > 1 && delete_as_group(context, netns, &doomed, &groups_in_use).is_ok();
+    deletions
+        .iter()
+        .zip(found)
+        .map(|(deletion, found)| match found {
+            Found::Skip(skip) => Ok(Outcome::skipped(skip)),
+            Found::Ours(_) if grouped => Ok(Outcome::done()),
+            // Alone, or when the group deletion failed, to say which link fails.
+            Found::Ours(_) => deletion.entry.undo.apply(context),
+        })
+        .collect()
 }
 
-/// Puts the links `indexes` of `netns` in `group`, then deletes the group.
+/// Puts the links `indexes` of `netns` in an interface group none of
+/// `in_use` is, then deletes the group.
 fn delete_as_group(
     context: &mut Context,
     netns: &Netns,
     indexes: &[u32],
-    group: u32,
+    in_use: &HashSet<u32>,
 ) -> Result<()> {
+    let Some(group) = (FIRST_GROUP..=u32::MAX).find(|group| !in_use.contains(group)) else {
+        return Err(Error::failed("no free interface group"));
+    };
     context.forget_indexes(netns);
     let socket = context.socket(netns.as_ref())?;
     let failed = |error| Error::failed(format!("cannot delete links together: {error}"));

@@ -19,12 +19,12 @@ use vethkit_core::name::IfName;
 #[command(
     name = "nat-masq",
     version,
-    override_usage = "nat-masq [--dry-run] [--verbose] BRIDGE [SUBNET...]\n       nat-masq --delete BRIDGE [SUBNET...]\n       nat-masq --list [--json]",
+    override_usage = "nat-masq [--dry-run] [--verbose] [--json] BRIDGE [SUBNET...]\n       nat-masq --delete [--dry-run] [--verbose] BRIDGE [SUBNET...]\n       nat-masq --list [--json] [BRIDGE]",
     after_help = MANUAL.after_help()
 )]
 pub struct Cli {
     /// The bridge whose traffic is forwarded
-    #[arg(value_name = "BRIDGE", required_unless_present = "list")]
+    #[arg(value_name = "BRIDGE", required_unless_present_any = ["list", "json"])]
     pub bridge: Option<IfName>,
 
     /// IPv4 subnets behind the bridge to masquerade
@@ -35,15 +35,17 @@ pub struct Cli {
     #[arg(long, conflicts_with = "list")]
     pub delete: bool,
 
-    /// Show vethkit's rules
-    #[arg(long)]
+    /// Show vethkit's rules (those of BRIDGE, when given)
+    #[arg(long, conflicts_with = "subnets")]
     pub list: bool,
 
-    /// With --list: one JSON array of rules
-    #[arg(short, long, requires = "list")]
+    /// Print the rules as one JSON array: those of BRIDGE once done, or
+    /// all of vethkit's with no BRIDGE
+    #[arg(short, long)]
     pub json: bool,
 
-    /// Print the equivalent nft lines (for nft -f) and change nothing
+    /// Print the equivalent commands (an nft -f here-document, sysctl -w)
+    /// for sh, and change nothing
     #[arg(long, conflicts_with = "list")]
     pub dry_run: bool,
 

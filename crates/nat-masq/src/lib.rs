@@ -31,35 +31,54 @@ pub fn run() -> Result<()> {
         verbose: cli.verbose,
     };
     let mut executor = Executor::new("nat-masq", mode)?;
-    if cli.list {
-        return list(&mut executor.context, cli.json);
-    }
-    let bridge = cli.bridge.expect("clap requires BRIDGE without --list");
-    let plan = if cli.delete {
-        plan_delete(&mut executor.context, &bridge, &cli.subnets)?
-    } else {
-        plan_create(&mut executor.context, &bridge, &cli.subnets)?
+    let Some(bridge) = cli.bridge.as_ref().filter(|_| !cli.list) else {
+        return list(&mut executor.context, cli.bridge.as_ref(), cli.json);
     };
-    if mode.dry_run {
-        print_for_nft(&plan);
-        return Ok(());
+    if cli.delete {
+        delete(&mut executor, bridge, &cli.subnets)?;
+    } else {
+        let _lock = executor.lock_sysctls()?;
+        let plan = plan_create(&mut executor.context, bridge, &cli.subnets)?;
+        executor.run(&plan)?;
     }
-    executor.run(&plan)
+    if cli.json && !mode.dry_run {
+        list(&mut executor.context, Some(bridge), true)?;
+    }
+    Ok(())
 }
 
-/// Prints a plan as an `nft -f` script; other steps (the sysctl) become
-/// comments, for the reader to run.
-fn print_for_nft(plan: &Plan) {
-    for step in &plan.steps {
-        match step {
-            Step::Nft { ops } => {
-                for op in ops {
-                    print_line(&op.to_string());
-                }
+/// Removes vethkit's rules for `bridge` (those of `subnets`, when given),
+/// says on stderr what was removed or that there was nothing to remove,
+/// and makes the journal forget the changes now wholly undone.
+fn delete(executor: &mut Executor, bridge: &IfName, subnets: &[Ipv4Net]) -> Result<()> {
+    let (plan, removing) = plan_delete(&mut executor.context, bridge, subnets)?;
+    let of = match subnets {
+        [] => format!("of {bridge}"),
+        _ => {
+            let subnets: Vec<String> = subnets.iter().map(Ipv4Net::to_string).collect();
+            format!("of {bridge} for {}", subnets.join(", "))
+        }
+    };
+    if plan.steps.is_empty() {
+        eprintln!("nat-masq: no rules {of} to remove");
+        return Ok(());
+    }
+    executor.run(&plan)?;
+    if executor.mode.dry_run {
+        return Ok(());
+    }
+    eprintln!("nat-masq: removed {removing} {of}");
+    let mut undone = Vec::new();
+    for entry in executor.journal.entries(executor.program)? {
+        if let Step::Nft { ops } = &entry.undo {
+            let resolved = nft::resolve(executor.context.netfilter()?, ops)
+                .map_err(|error| Error::failed(format!("cannot list the firewall rules: {error}")))?;
+            if resolved.ops.is_empty() {
+                undone.push(entry);
             }
-            other => print_line(&format!("# {other}")),
         }
     }
+    executor.journal.forget(&undone)
 }
 
 /// The rules of `chain`, errors in words.
@@ -186,8 +205,13 @@ fn all_chains() -> [ChainRef; 3] {
 }
 
 /// The steps that remove vethkit's rules for `bridge` (those of `subnets`
-/// only, when given), and vethkit's table once nothing is left in it.
-fn plan_delete(context: &mut Context, bridge: &IfName, subnets: &[Ipv4Net]) -> Result<Plan> {
+/// only, when given), and vethkit's table once nothing is left in it; and
+/// what they remove, in words.
+fn plan_delete(
+    context: &mut Context,
+    bridge: &IfName,
+    subnets: &[Ipv4Net],
+) -> Result<(Plan, String)> {
     let belongs = |comment: &str| {
         if subnets.is_empty() {
             rules::belongs(comment, bridge, None)
@@ -210,36 +234,50 @@ fn plan_delete(context: &mut Context, bridge: &IfName, subnets: &[Ipv4Net]) -> R
                     chain: chain.clone(),
                     comment,
                     handle: Some(rule.handle),
+                    table_handle: None,
                 });
             } else if chain.table == TABLE {
                 left_in_table += 1;
             }
         }
     }
-    let table_exists = nft::table_exists(context.netfilter()?, TABLE)
+    let rule_count = ops.len();
+    let mut removing = match rule_count {
+        1 => "1 rule".to_string(),
+        count => format!("{count} rules"),
+    };
+    let table = nft::table_handle(context.netfilter()?, TABLE)
         .map_err(|error| Error::failed(format!("cannot look up table ip {TABLE}: {error}")))?;
-    if table_exists && left_in_table == 0 {
+    if let (Some(handle), 0, true) = (table, left_in_table, rule_count > 0) {
         ops.retain(|op| !matches!(op, Op::DeleteRule { chain, .. } if chain.table == TABLE));
         ops.push(Op::DeleteTable {
             table: TABLE.to_string(),
+            handle: Some(handle),
         });
+        removing += &format!(" and table ip {TABLE}");
     }
     let mut plan = Plan::default();
     if !ops.is_empty() {
         plan.push(Step::Nft { ops });
     }
-    Ok(plan)
+    Ok((plan, removing))
 }
 
-/// Prints vethkit's rules: `ip TABLE CHAIN handle N: COMMENT`, or JSON.
-fn list(context: &mut Context, json: bool) -> Result<()> {
+/// Prints vethkit's rules (those of `bridge`, when given): `ip TABLE
+/// CHAIN handle N: COMMENT`, or JSON.
+fn list(context: &mut Context, bridge: Option<&IfName>, json: bool) -> Result<()> {
     let mut found = Vec::new();
     for chain in all_chains() {
         for rule in listed(context, &chain)? {
-            if let Some(comment) = rule.comment {
-                if comment.starts_with(COMMENT_PREFIX) {
-                    found.push((chain.clone(), rule.handle, comment));
-                }
+            let Some(comment) = rule.comment else {
+                continue;
+            };
+            let shown = match bridge {
+                Some(bridge) => rules::belongs(&comment, bridge, None),
+                None => comment.starts_with(COMMENT_PREFIX),
+            };
+            if shown {
+                found.push((chain.clone(), rule.handle, comment));
             }
         }
     }

@@ -7,45 +7,64 @@ use vethkit_core::reset;
 use vethkit_core::{Error, Result};
 
 /// Undoes every standing entry made from this namespace, carrying on past
-/// failures; the journal keeps only what is still there.
+/// failures; the journal keeps only what is still there. Lines of the
+/// journal that cannot be read are reported and skipped, and make the exit
+/// status say so once everything else is undone.
 pub fn run(executor: &mut Executor) -> Result<()> {
+    let program = executor.program;
     let home = netns::current_id()?;
-    let (ours, elsewhere): (Vec<Entry>, Vec<Entry>) = executor
-        .journal
-        .entries()?
+    let contents = executor.journal.read()?;
+    for line in &contents.unreadable {
+        eprintln!("{program}: {}", executor.journal.describe(line));
+    }
+    let (ours, elsewhere): (Vec<Entry>, Vec<Entry>) = contents
+        .entries
         .into_iter()
         .partition(|entry| entry.home.map_or(true, |made_from| made_from == home));
     if !elsewhere.is_empty() {
         eprintln!(
-            "{}: leaving {} changes made from another network namespace; run netns-reset --all there",
-            executor.program,
+            "{program}: leaving {} changes made from another network namespace; run netns-reset --all there",
             elsewhere.len()
         );
     }
     if executor.mode.dry_run {
-        let steps = reset::planned_steps(&mut executor.context, &ours)?;
+        let (steps, skipped) = reset::planned_steps(&mut executor.context, &ours)?;
+        executor.report(&skipped);
         return executor.run_unrecorded(&Plan { steps });
     }
-    let program = executor.program;
     let verbose = executor.mode.verbose;
-    let outcome = reset::undo_all(&mut executor.context, &ours, |step| {
+    let undone = reset::undo_all(&mut executor.context, &ours, |step| {
         if verbose {
             eprintln!("{program}: {step}");
         }
     });
+    executor.report(&undone.skipped);
     let journal = executor
         .journal
-        .forget(&outcome.undone)
+        .forget(&undone.undone)
         .and_then(|()| executor.journal.compact());
-    for (_, error) in &outcome.failed {
+    for (_, error) in &undone.failed {
         eprintln!("{program}: {error}");
     }
     journal?;
-    match outcome.failed.len() {
-        0 => Ok(()),
-        failed => Err(Error::failed(format!(
-            "{failed} of {} changes could not be undone; they stay recorded for the next netns-reset --all",
+    let mut problems = Vec::new();
+    if !undone.failed.is_empty() {
+        problems.push(format!(
+            "{} of {} changes could not be undone; they stay recorded for the next netns-reset --all",
+            undone.failed.len(),
             ours.len()
-        ))),
+        ));
+    }
+    match contents.unreadable.len() {
+        0 => {}
+        1 => problems.push("1 line of the journal could not be read and was skipped".into()),
+        lines => problems.push(format!(
+            "{lines} lines of the journal could not be read and were skipped"
+        )),
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::failed(problems.join("; ")))
     }
 }

@@ -4,10 +4,11 @@
 use std::collections::{HashMap, HashSet};
 
 use vethkit_core::context::Context;
+use vethkit_core::journal::Entry;
 use vethkit_core::lookup;
 use vethkit_core::name::{IfName, NsName};
 use vethkit_core::plan::{Executor, Plan};
-use vethkit_core::step::Step;
+use vethkit_core::step::{Object, Step};
 use vethkit_core::{Error, Result};
 
 use crate::cli::Rename;
@@ -135,6 +136,7 @@ pub fn plan(
     for netns in &reset.deleted {
         reset.plan.push(Step::NetnsDel {
             name: netns.clone(),
+            netns_id: None,
         });
     }
     Ok(reset)
@@ -142,13 +144,14 @@ pub fn plan(
 
 /// Applies the reset and makes the journal follow it: a link vethkit made
 /// is recorded again under its name here (before it moves, so that a
-/// reset killed half-way leaves it findable), and what the move or the
-/// deletion undid (addresses, routes, namespaces) is forgotten.
+/// reset killed half-way leaves it findable, then pinned to its index
+/// here once it has arrived), and what the move or the deletion undid
+/// (addresses, routes, namespaces) is forgotten.
 pub fn apply(executor: &mut Executor, reset: &Reset) -> Result<()> {
     if executor.mode.dry_run {
         return executor.run_unrecorded(&reset.plan);
     }
-    let entries = executor.journal.entries()?;
+    let entries = executor.journal.entries(executor.program)?;
     let deleted: HashSet<&NsName> = reset.deleted.iter().collect();
     let returning: HashMap<(&NsName, &IfName), &Return> = reset
         .returns
@@ -168,21 +171,38 @@ pub fn apply(executor: &mut Executor, reset: &Reset) -> Result<()> {
                 netns: None,
                 name: back.arrival.clone(),
                 kind: kind.clone(),
+                object: Object::default(),
             });
         }
         if back.is_some() || deleted.contains(netns) {
             undone.push(entry);
         }
     }
-    let recorded = executor.journal.record(rehomed)?;
-    match executor.run_unrecorded(&reset.plan) {
-        Ok(()) => executor.journal.forget(undone),
-        Err(error) => {
-            let forgotten = executor.journal.forget(&recorded);
-            Err(match forgotten {
-                Ok(()) => error,
-                Err(journal_error) => Error::failed(format!("{error}; {journal_error}")),
-            })
+    let mut recorded = executor.journal.record(rehomed)?;
+    if let Err(error) = executor.run_unrecorded(&reset.plan) {
+        let forgotten = executor.journal.forget(&recorded);
+        return Err(match forgotten {
+            Ok(()) => error,
+            Err(journal_error) => Error::failed(format!("{error}; {journal_error}")),
+        });
+    }
+    pin_arrivals(&mut executor.context, &mut recorded)?;
+    executor.journal.amend(&recorded, undone)
+}
+
+/// Pins the deletions of links that came back to the links that arrived.
+fn pin_arrivals(context: &mut Context, deletions: &mut [Entry]) -> Result<()> {
+    if deletions.is_empty() {
+        return Ok(());
+    }
+    let here = lookup::links(context, &None)?;
+    for entry in deletions {
+        let Step::LinkDel { name, object, .. } = &mut entry.undo else {
+            continue;
+        };
+        if let Some(link) = here.iter().find(|link| link.name == name.as_str()) {
+            object.ifindex = Some(link.index);
         }
     }
+    Ok(())
 }

@@ -47,6 +47,7 @@ pub fn run() -> Result<()> {
             Ok(())
         }
         Request::Set(assignments) => {
+            let _lock = executor.lock_sysctls()?;
             let plan = plan(&mut executor.context, &cli.netns, &assignments)?;
             executor.run(&plan)
         }
@@ -76,12 +77,14 @@ fn plan(context: &mut Context, netns: &Netns, assignments: &[Assignment]) -> Res
 }
 
 /// Puts back, for each recorded key of `netns` (those of `keys`, or all),
-/// the value it had before its first recorded change, and forgets the
-/// key's records. A key that cannot be put back keeps its records.
+/// the value it had before its first recorded change, unless someone set
+/// it since vethkit last did (their value stays, and is reported), and
+/// forgets the key's records. A key that cannot be put back keeps them.
 fn restore(executor: &mut Executor, netns: &Netns, keys: &[Key]) -> Result<()> {
+    let _lock = executor.lock_sysctls()?;
     let mut oldest_first: Vec<Key> = Vec::new();
     let mut records: HashMap<Key, Vec<Entry>> = HashMap::new();
-    for entry in executor.journal.entries()? {
+    for entry in executor.journal.entries(executor.program)? {
         if let Step::SysctlRestore {
             netns: recorded_netns,
             key,
@@ -106,7 +109,7 @@ fn restore(executor: &mut Executor, netns: &Netns, keys: &[Key]) -> Result<()> {
     for key in oldest_first {
         let entries = &records[&key];
         let first = Plan {
-            steps: vec![entries[0].undo.clone()],
+            steps: vec![first_value_back(entries)],
         };
         match executor.run(&first) {
             Ok(()) if executor.mode.dry_run => {}
@@ -119,4 +122,19 @@ fn restore(executor: &mut Executor, netns: &Netns, keys: &[Key]) -> Result<()> {
     } else {
         Err(Error::failed(failures.join("; ")))
     }
+}
+
+/// The step that puts back the value a key had before the first of its
+/// recorded changes `entries` (oldest first), while it holds the value the
+/// last of them wrote.
+fn first_value_back(entries: &[Entry]) -> Step {
+    let mut step = entries[0].undo.clone();
+    let last_wrote = match &entries[entries.len() - 1].undo {
+        Step::SysctlRestore { wrote, .. } => wrote.clone(),
+        _ => None,
+    };
+    if let Step::SysctlRestore { wrote, .. } = &mut step {
+        *wrote = last_wrote;
+    }
+    step
 }

@@ -5,7 +5,8 @@ use netlink_packet_route::link::{
 };
 use netlink_packet_route::RouteNetlinkMessage;
 
-use super::{create_flags, RouteSocket};
+use super::link::echoed_link;
+use super::{create_flags, Link, RouteSocket};
 use crate::name::IfName;
 use crate::netlink::KernelError;
 
@@ -18,10 +19,11 @@ pub struct BridgeRequest<'a> {
 }
 
 /// Creates a bridge (`ip link add name NAME type bridge [stp_state 0|1]`).
+/// Returns it as the kernel echoes it, when it does.
 pub fn create_bridge(
     socket: &mut RouteSocket,
     request: &BridgeRequest<'_>,
-) -> Result<(), KernelError> {
+) -> Result<Option<Link>, KernelError> {
     let mut message = LinkMessage::default();
     message
         .attributes
@@ -38,5 +40,6 @@ pub fn create_bridge(
         ])));
     }
     message.attributes.push(LinkAttribute::LinkInfo(info));
-    socket.request(RouteNetlinkMessage::NewLink(message), create_flags())
+    let echo = socket.request_echo(RouteNetlinkMessage::NewLink(message), create_flags())?;
+    Ok(echoed_link(echo))
 }

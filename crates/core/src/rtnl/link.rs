@@ -32,6 +32,8 @@ pub struct Link {
     pub mac: Option<Mac>,
     /// `IFLA_LINK`: for a veth, the peer's index (in the peer's namespace).
     pub peer_index: Option<u32>,
+    /// Whether the peer is in another namespace (`IFLA_LINK_NETNSID` given).
+    pub peer_elsewhere: bool,
     /// `IFLA_MASTER`: the bridge (or other master) this link is a port of.
     pub master: Option<u32>,
     /// For a bridge: whether the spanning tree protocol is on.
@@ -80,6 +82,14 @@ fn get_link(socket: &mut RouteSocket, request: LinkMessage) -> Result<Option<Lin
     }
 }
 
+/// The link in an echo of a link request.
+pub(super) fn echoed_link(echo: Option<RouteNetlinkMessage>) -> Option<Link> {
+    match echo {
+        Some(RouteNetlinkMessage::NewLink(message)) => Some(link_of(&message)),
+        _ => None,
+    }
+}
+
 fn link_of(message: &LinkMessage) -> Link {
     let mut link = Link {
         index: message.header.index,
@@ -89,6 +99,7 @@ fn link_of(message: &LinkMessage) -> Link {
         mtu: None,
         mac: None,
         peer_index: None,
+        peer_elsewhere: false,
         master: None,
         stp: None,
         group: 0,
@@ -99,6 +110,7 @@ fn link_of(message: &LinkMessage) -> Link {
             LinkAttribute::Mtu(mtu) => link.mtu = Some(*mtu),
             LinkAttribute::Group(group) => link.group = *group,
             LinkAttribute::Link(index) => link.peer_index = Some(*index),
+            LinkAttribute::LinkNetNsId(_) => link.peer_elsewhere = true,
             LinkAttribute::Controller(index) if *index != 0 => link.master = Some(*index),
             LinkAttribute::Address(bytes) => {
                 link.mac = <[u8; 6]>::try_from(bytes.as_slice()).ok().map(Mac)
@@ -132,6 +144,17 @@ pub fn set_up(socket: &mut RouteSocket, name: &IfName, up: bool) -> Result<(), K
     message
         .attributes
         .push(LinkAttribute::IfName(name.to_string()));
+    message.header.change_mask = LinkFlags::Up;
+    if up {
+        message.header.flags = LinkFlags::Up;
+    }
+    socket.request(RouteNetlinkMessage::NewLink(message), 0)
+}
+
+/// Brings the link of index `index` up or down.
+pub fn set_up_by_index(socket: &mut RouteSocket, index: u32, up: bool) -> Result<(), KernelError> {
+    let mut message = LinkMessage::default();
+    message.header.index = index;
     message.header.change_mask = LinkFlags::Up;
     if up {
         message.header.flags = LinkFlags::Up;

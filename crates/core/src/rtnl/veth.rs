@@ -7,7 +7,8 @@ use netlink_packet_route::link::{
 };
 use netlink_packet_route::RouteNetlinkMessage;
 
-use super::{create_flags, RouteSocket};
+use super::link::echoed_link;
+use super::{create_flags, Link, RouteSocket};
 use crate::mac::Mac;
 use crate::name::IfName;
 use crate::netlink::KernelError;
@@ -29,7 +30,12 @@ pub struct VethRequest<'a> {
 }
 
 /// Creates a veth pair (`ip link add NAME type veth peer name PEER ...`).
-pub fn create_veth(socket: &mut RouteSocket, request: &VethRequest<'_>) -> Result<(), KernelError> {
+/// Returns the first end as the kernel echoes it (its index, and its
+/// peer's), when it does.
+pub fn create_veth(
+    socket: &mut RouteSocket,
+    request: &VethRequest<'_>,
+) -> Result<Option<Link>, KernelError> {
     let mut peer = LinkMessage::default();
     peer.attributes
         .push(LinkAttribute::IfName(request.peer.to_string()));
@@ -58,5 +64,6 @@ pub fn create_veth(socket: &mut RouteSocket, request: &VethRequest<'_>) -> Resul
         LinkInfo::Kind(InfoKind::Veth),
         LinkInfo::Data(InfoData::Veth(InfoVeth::Peer(peer))),
     ]));
-    socket.request(RouteNetlinkMessage::NewLink(message), create_flags())
+    let echo = socket.request_echo(RouteNetlinkMessage::NewLink(message), create_flags())?;
+    Ok(echoed_link(echo))
 }

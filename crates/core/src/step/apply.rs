@@ -1,13 +1,15 @@
-//! How each step is applied.
+//! How each step is applied: forward steps say what they made (see
+//! [`super::made`]), undo steps act only on the object recorded.
 
 use std::fmt;
 use std::os::fd::AsFd;
 
-use super::Step;
-use crate::context::{in_netns, Context, Netns};
+use super::{Found, Made, Object, Outcome, Skip, Step};
+use crate::context::{in_netns, Context, Netns, Presence};
 use crate::error::{Error, Result};
 use crate::name::{IfName, NsName};
 use crate::netlink::KernelError;
+use crate::netns::NsId;
 use crate::rtnl::{self, BridgeRequest, Link, RouteSocket, VethRequest};
 use crate::sysctl::{self, Key, Problem};
 
@@ -38,10 +40,21 @@ fn no_interface(name: &IfName, netns: Option<&NsName>) -> Error {
     Error::failed(format!("no interface named {name}{}", in_netns(netns)))
 }
 
+/// What a step on the link of index `index` in `netns` acted on.
+fn link_made(context: &mut Context, netns: &Netns, index: u32) -> Result<Made> {
+    Ok(Made::Link {
+        object: Object {
+            netns_id: context.netns_id(netns.as_ref())?,
+            ifindex: Some(index),
+        },
+        master: None,
+    })
+}
+
 /// Sends `request` about the link `name`, which must exist in `netns`, to
 /// its index: the one learnt earlier in the invocation when there is one
 /// (a link deleted since answers ENODEV, and is looked up again), else
-/// looked up now.
+/// looked up now. Returns the link it acted on.
 fn on_link(
     context: &mut Context,
     netns: &Netns,
@@ -49,12 +62,13 @@ fn on_link(
     what: &str,
     object: impl fmt::Display,
     request: impl Fn(&mut RouteSocket, u32) -> Result<(), KernelError>,
-) -> Result<()> {
+) -> Result<Made> {
     if let Some(index) = context.known_index(netns, name) {
         let socket = context.socket(netns.as_ref())?;
         match request(socket, index) {
             Err(error) if error.errno == libc::ENODEV => context.forget_indexes(netns),
-            result => return result.map_err(|error| refused(what, object, netns.as_ref(), error)),
+            Err(error) => return Err(refused(what, object, netns.as_ref(), error)),
+            Ok(()) => return link_made(context, netns, index),
         }
     }
     let socket = context.socket(netns.as_ref())?;
@@ -65,46 +79,113 @@ fn on_link(
     };
     let result = request(socket, index);
     context.learn_index(netns, name, index);
-    result.map_err(|error| refused(what, object, netns.as_ref(), error))
+    result.map_err(|error| refused(what, object, netns.as_ref(), error))?;
+    link_made(context, netns, index)
 }
 
-/// Sends an undo `request` about the link `name` if it is still there: a
-/// missing namespace or link, or an errno in `gone`, means the change is
-/// undone already.
-fn on_remaining_link(
+/// Decides which link an undo is about: the one at the recorded index when
+/// the index is known (renamed since or not), else the one of the recorded
+/// name. `at_index` is the link at the index; `named` looks up the one of
+/// the name, asked only when needed (to tell "gone" from "replaced").
+pub(crate) fn identify<L>(
+    name: &IfName,
+    netns: &Netns,
+    index: Option<u32>,
+    at_index: Option<L>,
+    named: impl FnOnce() -> Result<Option<L>>,
+) -> Result<Found<L>> {
+    let here = in_netns(netns.as_ref());
+    if index.is_some() {
+        if let Some(link) = at_index {
+            return Ok(Found::Ours(link));
+        }
+    }
+    let named = named()?;
+    Ok(match (index, named) {
+        (None, Some(link)) => Found::Ours(link),
+        (Some(_), Some(_)) => Found::Skip(Skip::Replaced(format!(
+            "{name}{here} is not the interface vethkit made or changed, but one made since under that name"
+        ))),
+        (_, None) => Found::Skip(Skip::Gone(format!("{name}{here} is gone"))),
+    })
+}
+
+/// The namespace an undo acts in, checked: `None` when it is still the
+/// one recorded, else why the undo is skipped.
+pub(crate) fn check_netns(
+    context: &mut Context,
+    netns: &Netns,
+    recorded: Option<NsId>,
+) -> Option<Skip> {
+    let name = netns.as_ref()?;
+    match context.presence(Some(name), recorded) {
+        Presence::There => None,
+        Presence::Gone => Some(Skip::Gone(format!("netns {name} is gone"))),
+        Presence::Replaced => Some(Skip::Replaced(format!(
+            "netns {name} is not the namespace vethkit made or worked in, but one made since under that name"
+        ))),
+    }
+}
+
+/// The link an undo is about (see [`identify`]), in its namespace if that
+/// is still the one recorded.
+fn find_link(
     context: &mut Context,
     netns: &Netns,
     name: &IfName,
-    what: &str,
-    object: impl fmt::Display,
+    object: &Object,
+) -> Result<Found<Link>> {
+    if let Some(skip) = check_netns(context, netns, object.netns_id) {
+        return Ok(Found::Skip(skip));
+    }
+    let refused_lookup = |error| refused("look up", name, netns.as_ref(), error);
+    let socket = context.socket(netns.as_ref())?;
+    let at_index = match object.ifindex {
+        Some(index) => rtnl::link_by_index(socket, index).map_err(refused_lookup)?,
+        None => None,
+    };
+    identify(name, netns, object.ifindex, at_index, || {
+        let socket = context.socket(netns.as_ref())?;
+        rtnl::link_by_name(socket, name).map_err(refused_lookup)
+    })
+}
+
+/// Sends an undo `request` about the link an undo is about, if it is still
+/// there; an errno in `gone` means the change is undone already.
+/// `skipping` words a skip (as "not bringing veth1 down").
+fn on_recorded_link(
+    context: &mut Context,
+    netns: &Netns,
+    name: &IfName,
+    object: &Object,
+    skipping: &str,
     gone: &[i32],
     request: impl FnOnce(&mut RouteSocket, &Link) -> Result<(), KernelError>,
-) -> Result<()> {
-    let netns = netns.as_ref();
-    if !context.netns_exists(netns) {
-        return Ok(());
-    }
-    let socket = context.socket(netns)?;
-    let link = match rtnl::link_by_name(socket, name) {
-        Ok(Some(link)) => link,
-        Ok(None) => return Ok(()),
-        Err(error) => return Err(refused("look up", name, netns, error)),
+) -> Result<Outcome> {
+    let link = match find_link(context, netns, name, object)? {
+        Found::Ours(link) => link,
+        Found::Skip(skip) => return Ok(Outcome::skipped(skip.after(skipping))),
     };
+    let socket = context.socket(netns.as_ref())?;
     match request(socket, &link) {
-        Err(error) if !gone.contains(&error.errno) => Err(refused(what, object, netns, error)),
-        _ => Ok(()),
+        Err(error) if gone.contains(&error.errno) => Ok(Outcome::skipped(Skip::Gone(format!(
+            "{skipping}: it is undone already"
+        )))),
+        Err(error) => Err(refused("undo a change of", name, netns.as_ref(), error)),
+        Ok(()) => Ok(Outcome::done()),
     }
 }
 
 /// Creates a veth pair from the socket in `netns`, the peer going straight
-/// into `peer_netns` when that is another namespace.
+/// into `peer_netns` when that is another namespace. A pair of those names
+/// made a moment earlier by another invocation is taken as it is.
 fn create_veth(
     context: &mut Context,
     netns: &Netns,
     peer_netns: &Netns,
     mut request: VethRequest<'_>,
-) -> Result<()> {
-    let name = request.name;
+) -> Result<Outcome> {
+    let (name, peer) = (request.name, request.peer);
     if peer_netns != netns {
         let fd = context.netns_fd(peer_netns.as_ref())?.try_clone_to_owned();
         request.peer_netns = Some(fd.map_err(|error| {
@@ -115,20 +196,111 @@ fn create_veth(
         })?);
     }
     let socket = context.socket(netns.as_ref())?;
-    match rtnl::create_veth(socket, &request) {
-        Ok(()) => Ok(()),
+    let echo = match rtnl::create_veth(socket, &request) {
+        Ok(echo) => echo,
         Err(error) if error.errno == libc::EEXIST => {
-            // The kernel does not say which end clashed: find out.
-            let taken_here = rtnl::link_by_name(socket, name).ok().flatten().is_some();
-            let (clash, clash_netns) = if taken_here {
+            let [first, second] = [(netns, name), (peer_netns, peer)].map(|(netns, name)| {
+                let socket = context.socket(netns.as_ref()).ok()?;
+                rtnl::link_by_name(socket, name).ok().flatten()
+            });
+            if let (Some(a), Some(b)) = (&first, &second) {
+                if a.kind.as_deref() == Some("veth")
+                    && a.peer_index == Some(b.index)
+                    && b.peer_index == Some(a.index)
+                {
+                    return Ok(Outcome::made_by_another());
+                }
+            }
+            // The kernel does not say which end clashed: the one found.
+            let (clash, clash_netns) = if first.is_some() {
                 (name, netns)
             } else {
-                (request.peer, peer_netns)
+                (peer, peer_netns)
             };
-            Err(refused("create", clash, clash_netns.as_ref(), error))
+            return Err(refused("create", clash, clash_netns.as_ref(), error));
         }
-        Err(error) => Err(refused("create", name, netns.as_ref(), error)),
+        Err(error) => return Err(refused("create", name, netns.as_ref(), error)),
+    };
+    let socket = context.socket(netns.as_ref())?;
+    let Some(made) = echo.or_else(|| rtnl::link_by_name(socket, name).ok().flatten()) else {
+        return Ok(Outcome::done());
+    };
+    context.learn_index(netns, name, made.index);
+    if let Some(peer_index) = made.peer_index {
+        context.learn_index(peer_netns, peer, peer_index);
     }
+    Ok(Outcome::made(link_made(context, netns, made.index)?))
+}
+
+/// Creates a bridge; one of that name made a moment earlier by another
+/// invocation is taken as it is.
+fn create_bridge(context: &mut Context, netns: &Netns, request: BridgeRequest<'_>) -> Result<Outcome> {
+    let name = request.name;
+    let socket = context.socket(netns.as_ref())?;
+    let made = match rtnl::create_bridge(socket, &request) {
+        Ok(echo) => echo.or_else(|| rtnl::link_by_name(socket, name).ok().flatten()),
+        Err(error) if error.errno == libc::EEXIST => {
+            let existing = rtnl::link_by_name(socket, name).ok().flatten();
+            if existing.is_some_and(|link| link.kind.as_deref() == Some("bridge")) {
+                return Ok(Outcome::made_by_another());
+            }
+            return Err(refused("create", name, netns.as_ref(), error));
+        }
+        Err(error) => return Err(refused("create", name, netns.as_ref(), error)),
+    };
+    let Some(made) = made else {
+        return Ok(Outcome::done());
+    };
+    context.learn_index(netns, name, made.index);
+    Ok(Outcome::made(link_made(context, netns, made.index)?))
+}
+
+/// The link a deletion is about, if it is there and of `kind`.
+fn link_to_delete(
+    context: &mut Context,
+    netns: &Netns,
+    name: &IfName,
+    kind: &str,
+    object: &Object,
+) -> Result<Found<Link>> {
+    Ok(match find_link(context, netns, name, object)? {
+        Found::Ours(link) if link.kind.as_deref() == Some(kind) => Found::Ours(link),
+        Found::Ours(link) => Found::Skip(not_of_kind(name, netns, kind, &link)),
+        Found::Skip(skip) => Found::Skip(skip.after("not deleting")),
+    })
+}
+
+/// Deletes the link an undo is about, if it is there and of `kind`.
+fn delete_link(
+    context: &mut Context,
+    netns: &Netns,
+    name: &IfName,
+    kind: &str,
+    object: &Object,
+) -> Result<Outcome> {
+    context.forget_indexes(netns);
+    let link = match link_to_delete(context, netns, name, kind, object)? {
+        Found::Ours(link) => link,
+        Found::Skip(skip) => return Ok(Outcome::skipped(skip)),
+    };
+    let socket = context.socket(netns.as_ref())?;
+    match rtnl::delete_link(socket, link.index) {
+        Err(error) if error.errno == libc::ENODEV => Ok(Outcome::skipped(Skip::Gone(format!(
+            "not deleting: {name}{} is gone",
+            in_netns(netns.as_ref())
+        )))),
+        Err(error) => Err(refused("delete", name, netns.as_ref(), error)),
+        Ok(()) => Ok(Outcome::done()),
+    }
+}
+
+/// The skip of a link of a name vethkit made that is of another kind.
+pub(crate) fn not_of_kind(name: &IfName, netns: &Netns, kind: &str, link: &Link) -> Skip {
+    let other = link.kind.as_deref().unwrap_or("device of no kind");
+    Skip::Replaced(format!(
+        "not deleting: {name}{} is a {other}, not the {kind} vethkit made",
+        in_netns(netns.as_ref())
+    ))
 }
 
 /// Moves `name` from `netns` to `to`, renamed to `new_name` if given.
@@ -172,39 +344,76 @@ fn move_link(
     })
 }
 
-/// Makes `dev` a port of `master`, or no longer one, when both are still
-/// there and `dev` is free (attach) or still `master`'s (detach).
-fn set_master(
-    context: &mut Context,
-    netns: &Netns,
-    dev: &IfName,
-    master: &IfName,
-    attach: bool,
-) -> Result<()> {
-    if !context.netns_exists(netns.as_ref()) {
-        return Ok(());
-    }
-    let socket = context.socket(netns.as_ref())?;
-    let look_up = |socket: &mut RouteSocket, name: &IfName| {
-        rtnl::link_by_name(socket, name)
-            .map_err(|error| refused("look up", name, netns.as_ref(), error))
+/// What a port step is about: the port and the bridge, both in `netns`.
+struct Port<'a> {
+    netns: &'a Netns,
+    dev: &'a IfName,
+    master: &'a IfName,
+    /// As an undo: the port recorded.
+    object: &'a Object,
+    /// As an undo: the bridge recorded.
+    master_index: Option<u32>,
+}
+
+/// Makes a port of the bridge (`attach`), or no longer one, when both are
+/// still there and the port is free (attach) or still the bridge's
+/// (detach). As an undo, acts only on the port and bridge recorded.
+fn set_master(context: &mut Context, port: Port<'_>, attach: bool) -> Result<Outcome> {
+    let Port {
+        netns,
+        dev,
+        master,
+        object,
+        master_index,
+    } = port;
+    let skipping = if attach {
+        format!("not attaching {dev} to {master}")
+    } else {
+        format!("not detaching {dev} from {master}")
     };
-    let (Some(port), Some(bridge)) = (look_up(socket, dev)?, look_up(socket, master)?) else {
-        return Ok(());
+    let link = match find_link(context, netns, dev, object)? {
+        Found::Ours(link) => link,
+        Found::Skip(skip) => return Ok(Outcome::skipped(skip.after(&skipping))),
     };
-    let (what, target) = match (attach, port.master) {
+    let bridge_object = Object {
+        netns_id: object.netns_id,
+        ifindex: master_index,
+    };
+    let bridge = match find_link(context, netns, master, &bridge_object)? {
+        Found::Ours(bridge) => bridge,
+        Found::Skip(skip) => return Ok(Outcome::skipped(skip.after(&skipping))),
+    };
+    let (what, target) = match (attach, link.master) {
         (true, None) => ("attach", bridge.index),
+        (true, Some(index)) if index == bridge.index => return Ok(Outcome::made_by_another()),
+        (true, Some(_)) => {
+            return Ok(Outcome::skipped(Skip::Replaced(format!(
+                "{skipping}: it is a port of another bridge by now"
+            ))))
+        }
         (false, Some(index)) if index == bridge.index => ("detach", 0),
-        _ => return Ok(()),
+        (false, _) => {
+            return Ok(Outcome::skipped(Skip::Gone(format!(
+                "{skipping}: it is not its port any more"
+            ))))
+        }
     };
-    rtnl::set_master(socket, port.index, target).map_err(|error| {
+    let socket = context.socket(netns.as_ref())?;
+    rtnl::set_master(socket, link.index, target).map_err(|error| {
         refused(
             what,
             format!("{dev} {} {master}", if attach { "to" } else { "from" }),
             netns.as_ref(),
             error,
         )
-    })
+    })?;
+    Ok(Outcome::made(Made::Link {
+        object: Object {
+            netns_id: context.netns_id(netns.as_ref())?,
+            ifindex: Some(link.index),
+        },
+        master: Some(bridge.index),
+    }))
 }
 
 /// Writes `value` to `key` in `netns` and reads it back. When the kernel
@@ -245,12 +454,212 @@ fn write_sysctl(
     Err(Error::failed(format!("{failure}{}", in_netns(netns))))
 }
 
+/// A sysctl an undo puts back.
+struct Restore<'a> {
+    netns: &'a Netns,
+    key: &'a Key,
+    value: &'a str,
+    also: &'a std::collections::BTreeMap<Key, String>,
+    wrote: Option<&'a str>,
+    netns_id: Option<NsId>,
+}
+
+/// Why a recorded sysctl value is not to be put back: the key is gone, or
+/// holds another value than the one vethkit wrote (someone changed it
+/// since: their value stays). `None` when it is to be put back.
+fn restore_skip(context: &mut Context, restore: &Restore<'_>) -> Result<Option<Skip>> {
+    let (netns, key) = (restore.netns, restore.key);
+    let here = in_netns(netns.as_ref());
+    let skipping = format!("not putting back {key}{here}");
+    if let Some(skip) = check_netns(context, netns, restore.netns_id) {
+        return Ok(Some(skip.after(&skipping)));
+    }
+    Ok(match context.inside(netns.as_ref(), || sysctl::read(key))? {
+        Err(Problem::Missing) => Some(Skip::Gone(format!(
+            "{skipping}: the key is gone (its interface was deleted)"
+        ))),
+        Ok(now) => restore
+            .wrote
+            .filter(|wrote| !sysctl::same_value(&now, wrote))
+            .map(|wrote| {
+                Skip::Replaced(format!(
+                    "{skipping} ({}): it was changed to {} after vethkit set it to {wrote}, and stays",
+                    restore.value,
+                    sysctl::normalize(&now)
+                ))
+            }),
+        Err(_) => None,
+    })
+}
+
+/// Puts a recorded sysctl value back (see [`restore_skip`]), then the
+/// values of the keys the kernel changed with it.
+fn restore_sysctl(context: &mut Context, restore: Restore<'_>) -> Result<Outcome> {
+    if let Some(skip) = restore_skip(context, &restore)? {
+        return Ok(Outcome::skipped(skip));
+    }
+    write_sysctl(context, restore.netns, restore.key, restore.value, None, true)?;
+    for (key, value) in restore.also {
+        write_sysctl(context, restore.netns, key, value, None, true)?;
+    }
+    Ok(Outcome::done())
+}
+
+/// Why the namespace deletion of `name`, made as `netns_id`, is skipped:
+/// `None` when the namespace is there and the one made.
+pub(crate) fn netns_deletion_skip(
+    context: &mut Context,
+    name: &NsName,
+    netns_id: Option<NsId>,
+) -> Option<Skip> {
+    match context.presence(Some(name), netns_id) {
+        Presence::There => None,
+        Presence::Gone => Some(Skip::Gone(format!(
+            "not deleting netns {name}: it is gone"
+        ))),
+        Presence::Replaced => Some(Skip::Replaced(format!(
+            "not deleting netns {name}: it is not the namespace vethkit made, but one made since under that name"
+        ))),
+    }
+}
+
+/// Deletes the named namespace an undo is about, if it is still the one made.
+fn delete_netns(context: &mut Context, name: &NsName, netns_id: Option<NsId>) -> Result<Outcome> {
+    if let Some(skip) = netns_deletion_skip(context, name, netns_id) {
+        return Ok(Outcome::skipped(skip));
+    }
+    context.delete_netns(name)?;
+    Ok(Outcome::done())
+}
+
+/// Adds an address; one added a moment earlier by another invocation is
+/// taken as it is.
+fn add_address(
+    context: &mut Context,
+    netns: &Netns,
+    dev: &IfName,
+    address: &ipnet::IpNet,
+) -> Result<Outcome> {
+    let added = on_link(
+        context,
+        netns,
+        dev,
+        "add address",
+        format!("{address} to {dev}"),
+        |socket, index| rtnl::add_address(socket, index, address),
+    );
+    match added {
+        Ok(made) => Ok(Outcome::made(made)),
+        Err(error) => {
+            let present = match crate::lookup::link(context, netns, dev)? {
+                Some(link) => crate::lookup::addresses(context, netns, dev, link.index)?,
+                None => Vec::new(),
+            };
+            if present.contains(address) {
+                Ok(Outcome::made_by_another())
+            } else {
+                Err(error)
+            }
+        }
+    }
+}
+
+/// Adds a default route; the same one added a moment earlier by another
+/// invocation is taken as it is.
+fn add_route(
+    context: &mut Context,
+    netns: &Netns,
+    dev: &IfName,
+    gateway: &std::net::IpAddr,
+) -> Result<Outcome> {
+    let added = on_link(
+        context,
+        netns,
+        dev,
+        "add default route",
+        format!("via {gateway}"),
+        |socket, index| rtnl::add_default_route(socket, gateway, index),
+    );
+    match added {
+        Ok(made) => Ok(Outcome::made(made)),
+        Err(error) => {
+            let present = crate::lookup::default_gateways(context, netns, gateway)?;
+            if present.contains(gateway) {
+                Ok(Outcome::made_by_another())
+            } else {
+                Err(error)
+            }
+        }
+    }
+}
+
 impl Step {
+    /// For an undo: why it would leave its object alone now (gone, or not
+    /// the object recorded), or `None` when it would act on it. What a dry
+    /// run of a reset leaves out.
+    pub fn skip(&self, context: &mut Context) -> Result<Option<Skip>> {
+        let on_link = |found: Found<Link>| match found {
+            Found::Ours(_) => None,
+            Found::Skip(skip) => Some(skip),
+        };
+        Ok(match self {
+            Step::NetnsDel { name, netns_id } => netns_deletion_skip(context, name, *netns_id),
+            Step::LinkDel {
+                netns,
+                name,
+                kind,
+                object,
+            } => on_link(link_to_delete(context, netns, name, kind, object)?),
+            Step::LinkDown {
+                netns,
+                name: dev,
+                object,
+            }
+            | Step::AddrDel {
+                netns, dev, object, ..
+            }
+            | Step::RouteDel {
+                netns, dev, object, ..
+            }
+            | Step::LinkMaster {
+                netns, dev, object, ..
+            }
+            | Step::LinkNoMaster {
+                netns, dev, object, ..
+            } => on_link(find_link(context, netns, dev, object)?),
+            Step::SysctlRestore {
+                netns,
+                key,
+                value,
+                also,
+                wrote,
+                netns_id,
+            } => {
+                let restore = Restore {
+                    netns,
+                    key,
+                    value,
+                    also,
+                    wrote: wrote.as_deref(),
+                    netns_id: *netns_id,
+                };
+                restore_skip(context, &restore)?
+            }
+            _ => None,
+        })
+    }
+
     /// Applies the step in the namespaces of `context`.
-    pub fn apply(&self, context: &mut Context) -> Result<()> {
+    pub fn apply(&self, context: &mut Context) -> Result<Outcome> {
         match self {
-            Step::NetnsAdd { name } => context.create_netns(name),
-            Step::NetnsDel { name } => context.delete_netns(name).map(drop),
+            Step::NetnsAdd { name } => {
+                if !context.create_netns(name)? {
+                    return Ok(Outcome::made_by_another());
+                }
+                let id = context.netns_id(Some(name))?;
+                Ok(Outcome::made_if(id.map(Made::Netns)))
+            }
+            Step::NetnsDel { name, netns_id } => delete_netns(context, name, *netns_id),
             Step::VethAdd {
                 netns,
                 name,
@@ -270,29 +679,14 @@ impl Step {
                 };
                 create_veth(context, netns, peer_netns, request)
             }
-            Step::LinkDel { netns, name, kind } => {
-                context.forget_indexes(netns);
-                on_remaining_link(
-                    context,
-                    netns,
-                    name,
-                    "delete",
-                    name,
-                    &[libc::ENODEV],
-                    |socket, link| {
-                        // A link of another kind under that name is not the one created.
-                        if link.kind.as_deref() != Some(kind.as_str()) {
-                            return Ok(());
-                        }
-                        rtnl::delete_link(socket, link.index)
-                    },
-                )
-            }
+            Step::LinkDel {
+                netns,
+                name,
+                kind,
+                object,
+            } => delete_link(context, netns, name, kind, object),
             Step::BridgeAdd { netns, name, stp } => {
-                let request = BridgeRequest { name, stp: *stp };
-                let socket = context.socket(netns.as_ref())?;
-                rtnl::create_bridge(socket, &request)
-                    .map_err(|error| refused("create", name, netns.as_ref(), error))
+                create_bridge(context, netns, BridgeRequest { name, stp: *stp })
             }
             Step::LinkMtu { netns, name, mtu } => on_link(
                 context,
@@ -301,12 +695,39 @@ impl Step {
                 "set the mtu of",
                 name,
                 |socket, index| rtnl::set_mtu(socket, index, *mtu),
-            ),
-            Step::LinkMaster { netns, dev, master } => {
-                set_master(context, netns, dev, master, true)
+            )
+            .map(|_| Outcome::done()),
+            Step::LinkMaster {
+                netns,
+                dev,
+                master,
+                object,
+                master_index,
+            } => {
+                let port = Port {
+                    netns,
+                    dev,
+                    master,
+                    object,
+                    master_index: *master_index,
+                };
+                set_master(context, port, true)
             }
-            Step::LinkNoMaster { netns, dev, master } => {
-                set_master(context, netns, dev, master, false)
+            Step::LinkNoMaster {
+                netns,
+                dev,
+                master,
+                object,
+                master_index,
+            } => {
+                let port = Port {
+                    netns,
+                    dev,
+                    master,
+                    object,
+                    master_index: *master_index,
+                };
+                set_master(context, port, false)
             }
             Step::LinkMove {
                 netns,
@@ -316,12 +737,18 @@ impl Step {
             } => {
                 context.forget_indexes(netns);
                 context.forget_indexes(to);
-                move_link(context, netns, name, to, new_name.as_ref())
+                move_link(context, netns, name, to, new_name.as_ref())?;
+                Ok(Outcome::done())
             }
             Step::Nft { ops } => {
                 let socket = context.netfilter()?;
-                crate::nft::apply(socket, ops).map_err(|error| {
+                let applied = crate::nft::apply(socket, ops).map_err(|error| {
                     Error::failed(format!("nf_tables refused the change: {error}"))
+                })?;
+                Ok(Outcome {
+                    made: Some(Made::Nft(applied.handles)),
+                    made_by_another: false,
+                    skipped: applied.skipped,
                 })
             }
             Step::SysctlSet {
@@ -330,94 +757,91 @@ impl Step {
                 value,
                 was,
                 ..
-            } => write_sysctl(context, netns, key, value, Some(was), false),
+            } => {
+                write_sysctl(context, netns, key, value, Some(was), false)?;
+                let id = context.netns_id(netns.as_ref())?;
+                Ok(Outcome::made_if(id.map(Made::Netns)))
+            }
             Step::SysctlRestore {
                 netns,
                 key,
                 value,
                 also,
+                wrote,
+                netns_id,
             } => {
-                write_sysctl(context, netns, key, value, None, true)?;
-                for (key, value) in also {
-                    write_sysctl(context, netns, key, value, None, true)?;
-                }
-                Ok(())
+                let restore = Restore {
+                    netns,
+                    key,
+                    value,
+                    also,
+                    wrote: wrote.as_deref(),
+                    netns_id: *netns_id,
+                };
+                restore_sysctl(context, restore)
             }
             Step::LinkUp { netns, name } => {
                 let socket = context.socket(netns.as_ref())?;
                 rtnl::set_up(socket, name, true).map_err(|error| match error.errno {
                     libc::ENODEV => no_interface(name, netns.as_ref()),
                     _ => refused("bring up", name, netns.as_ref(), error),
-                })
-            }
-            Step::LinkDown { netns, name } => {
-                if !context.netns_exists(netns.as_ref()) {
-                    return Ok(());
-                }
-                let socket = context.socket(netns.as_ref())?;
-                match rtnl::set_up(socket, name, false) {
-                    Err(error) if error.errno != libc::ENODEV => {
-                        Err(refused("bring down", name, netns.as_ref(), error))
-                    }
-                    _ => Ok(()),
+                })?;
+                match context.known_index(netns, name) {
+                    Some(index) => Ok(Outcome::made(link_made(context, netns, index)?)),
+                    None => Ok(Outcome::done()),
                 }
             }
+            Step::LinkDown {
+                netns,
+                name,
+                object,
+            } => on_recorded_link(
+                context,
+                netns,
+                name,
+                object,
+                &format!("not bringing {name} down"),
+                &[libc::ENODEV],
+                |socket, link| rtnl::set_up_by_index(socket, link.index, false),
+            ),
             Step::AddrAdd {
                 netns,
                 dev,
                 address,
-            } => on_link(
-                context,
-                netns,
-                dev,
-                "add address",
-                format!("{address} to {dev}"),
-                |socket, index| rtnl::add_address(socket, index, address),
-            ),
+            } => add_address(context, netns, dev, address),
             Step::AddrDel {
                 netns,
                 dev,
                 address,
-            } => {
-                let gone = [libc::EADDRNOTAVAIL, libc::ENODEV];
-                on_remaining_link(
-                    context,
-                    netns,
-                    dev,
-                    "remove address",
-                    format!("{address} from {dev}"),
-                    &gone,
-                    |socket, link| rtnl::delete_address(socket, link.index, address),
-                )
-            }
+                object,
+            } => on_recorded_link(
+                context,
+                netns,
+                dev,
+                object,
+                &format!("not removing {address} from {dev}"),
+                &[libc::EADDRNOTAVAIL, libc::ENODEV],
+                |socket, link| rtnl::delete_address(socket, link.index, address),
+            ),
             Step::RouteAdd {
                 netns,
                 dev,
                 gateway,
-            } => on_link(
-                context,
-                netns,
-                dev,
-                "add default route",
-                format!("via {gateway}"),
-                |socket, index| rtnl::add_default_route(socket, gateway, index),
-            ),
+            } => add_route(context, netns, dev, gateway),
             Step::RouteDel {
                 netns,
                 dev,
                 gateway,
-            } => {
-                let gone = [libc::ESRCH, libc::ENODEV];
-                on_remaining_link(
-                    context,
-                    netns,
-                    dev,
-                    "remove default route",
-                    format!("via {gateway}"),
-                    &gone,
-                    |socket, link| rtnl::delete_default_route(socket, gateway, link.index),
-                )
-            }
+                object,
+            } => on_recorded_link(
+                context,
+                netns,
+                dev,
+                object,
+                &format!("not removing the default route via {gateway}"),
+                &[libc::ESRCH, libc::ENODEV],
+                |socket, link| rtnl::delete_default_route(socket, gateway, link.index),
+            ),
         }
     }
 }

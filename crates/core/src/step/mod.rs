@@ -3,11 +3,14 @@
 //! and prints itself as the `ip` or `sysctl` command line that does the
 //! same.
 //!
-//! Forward steps fail when what they would create already exists; undo
-//! steps succeed when what they would remove is already gone, so that a
-//! rollback or a reset can always be run again.
+//! Forward steps fail when what they would create already exists (unless
+//! it is exactly what they make, made a moment earlier by another
+//! invocation); undo steps act only on the object their change made (see
+//! [`made`]), and skip, with a note, one that is gone or was replaced, so
+//! that a rollback or a reset can always be run again.
 
 mod apply;
+pub mod made;
 mod print;
 
 use std::collections::BTreeMap;
@@ -21,8 +24,11 @@ pub use print::shell_word;
 use crate::context::Netns;
 use crate::mac::Mac;
 use crate::name::{IfName, NsName};
+use crate::netns::NsId;
 use crate::nft::Op as NftOp;
 use crate::sysctl::Key;
+pub(crate) use apply::{check_netns, identify, not_of_kind};
+pub use made::{Found, Made, Object, Outcome, Skip};
 
 /// One change to the kernel's state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,10 +39,13 @@ pub enum Step {
         /// The namespace.
         name: NsName,
     },
-    /// `ip netns del NAME`
+    /// `ip netns del NAME`, when NAME is still the namespace made.
     NetnsDel {
         /// The namespace.
         name: NsName,
+        /// Its identity, once made.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        netns_id: Option<NsId>,
     },
     /// `ip [-n NS] link add name NAME type veth peer name PEER [netns PEER_NS]`
     VethAdd {
@@ -55,7 +64,8 @@ pub enum Step {
         /// Hardware address of PEER.
         peer_mac: Option<Mac>,
     },
-    /// `ip [-n NS] link del dev NAME`, only when NAME is still of `kind`.
+    /// `ip [-n NS] link del dev NAME`, only when it is still the link
+    /// made, and of `kind`.
     LinkDel {
         /// Where the link is.
         netns: Netns,
@@ -63,6 +73,9 @@ pub enum Step {
         name: IfName,
         /// Its kind ("veth", "bridge"): a link of another kind is not ours.
         kind: String,
+        /// The link made.
+        #[serde(flatten)]
+        object: Object,
     },
     /// `ip [-n NS] link set dev NAME up`
     LinkUp {
@@ -71,12 +84,15 @@ pub enum Step {
         /// The link.
         name: IfName,
     },
-    /// `ip [-n NS] link set dev NAME down`
+    /// `ip [-n NS] link set dev NAME down`, on the link brought up.
     LinkDown {
         /// Where the link is.
         netns: Netns,
         /// The link.
         name: IfName,
+        /// The link brought up.
+        #[serde(flatten)]
+        object: Object,
     },
     /// `ip [-n NS] address add CIDR dev NAME`
     AddrAdd {
@@ -87,7 +103,7 @@ pub enum Step {
         /// The address and prefix length.
         address: IpNet,
     },
-    /// `ip [-n NS] address del CIDR dev NAME`
+    /// `ip [-n NS] address del CIDR dev NAME`, on the link addressed.
     AddrDel {
         /// Where the link is.
         netns: Netns,
@@ -95,6 +111,9 @@ pub enum Step {
         dev: IfName,
         /// The address and prefix length.
         address: IpNet,
+        /// The link addressed.
+        #[serde(flatten)]
+        object: Object,
     },
     /// `ip [-n NS] route add default via GATEWAY dev NAME`
     RouteAdd {
@@ -105,7 +124,8 @@ pub enum Step {
         /// The gateway.
         gateway: IpAddr,
     },
-    /// `ip [-n NS] route del default via GATEWAY dev NAME`
+    /// `ip [-n NS] route del default via GATEWAY dev NAME`, through the
+    /// link routed through.
     RouteDel {
         /// Where the route is.
         netns: Netns,
@@ -113,6 +133,9 @@ pub enum Step {
         dev: IfName,
         /// The gateway.
         gateway: IpAddr,
+        /// The link routed through.
+        #[serde(flatten)]
+        object: Object,
     },
     /// `ip [-n NS] link add name NAME type bridge [stp_state 0|1]`
     BridgeAdd {
@@ -144,6 +167,12 @@ pub enum Step {
         dev: IfName,
         /// The bridge.
         master: IfName,
+        /// As an undo: the port detached.
+        #[serde(flatten)]
+        object: Object,
+        /// As an undo: the index of the bridge it was detached from.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        master_index: Option<u32>,
     },
     /// `ip [-n NS] link set dev DEV nomaster`, only while DEV is a port of MASTER.
     LinkNoMaster {
@@ -153,6 +182,12 @@ pub enum Step {
         dev: IfName,
         /// The bridge it must still be a port of.
         master: IfName,
+        /// As an undo: the port attached.
+        #[serde(flatten)]
+        object: Object,
+        /// As an undo: the index of the bridge it was attached to.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        master_index: Option<u32>,
     },
     /// `ip [-n NS] link set dev NAME netns TO [name NEW_NAME]`: moves a
     /// link to another namespace, renamed on the way when asked.
@@ -189,7 +224,8 @@ pub enum Step {
         also_was: BTreeMap<Key, String>,
     },
     /// `[ip netns exec NS] sysctl -w KEY=VALUE`, putting a recorded value
-    /// back; nothing when the key is gone (its interface or namespace deleted).
+    /// back; nothing when the key is gone (its interface or namespace
+    /// deleted), or holds another value than the one vethkit wrote.
     SysctlRestore {
         /// Whose sysctl.
         netns: Netns,
@@ -200,6 +236,13 @@ pub enum Step {
         /// Then these keys' values, put back one by one.
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
         also: BTreeMap<Key, String>,
+        /// The value vethkit wrote: another one there now was set by
+        /// someone else since, and stays.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        wrote: Option<String>,
+        /// The identity of the named namespace, once written there.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        netns_id: Option<NsId>,
     },
 }
 
@@ -217,7 +260,7 @@ impl Step {
     /// namespace step, the namespace itself; for a veth pair, the first end.
     pub fn target(&self) -> Target<'_> {
         let (netns, link) = match self {
-            Step::NetnsAdd { name } | Step::NetnsDel { name } => (Some(name), None),
+            Step::NetnsAdd { name } | Step::NetnsDel { name, .. } => (Some(name), None),
             Step::Nft { .. } => (None, None),
             Step::SysctlSet { netns, .. } | Step::SysctlRestore { netns, .. } => {
                 (netns.as_ref(), None)
@@ -225,7 +268,7 @@ impl Step {
             Step::VethAdd { netns, name, .. }
             | Step::LinkDel { netns, name, .. }
             | Step::LinkUp { netns, name }
-            | Step::LinkDown { netns, name }
+            | Step::LinkDown { netns, name, .. }
             | Step::BridgeAdd { netns, name, .. }
             | Step::LinkMtu { netns, name, .. }
             | Step::LinkMove { netns, name, .. } => (netns.as_ref(), Some(name)),
@@ -239,30 +282,27 @@ impl Step {
         Target { netns, link }
     }
 
-    /// The step that undoes this one, if it changes anything that needs undoing.
+    /// The step that undoes this one, if it changes anything that needs
+    /// undoing. It knows the object by name until [`Step::pin`] tells it
+    /// which one was made.
     pub fn undo(&self) -> Option<Step> {
+        let object = Object::default();
         match self.clone() {
-            Step::NetnsAdd { name } => Some(Step::NetnsDel { name }),
-            Step::VethAdd {
+            Step::NetnsAdd { name } => Some(Step::NetnsDel {
+                name,
+                netns_id: None,
+            }),
+            Step::VethAdd { netns, name, .. } => Some(Step::LinkDel {
                 netns,
                 name,
-                peer_netns,
-                peer,
-                ..
-            } => {
-                // Either end takes the pair with it; the one in the caller's
-                // namespace lets a reset delete many pairs in one request.
-                let (netns, name) = match (&netns, &peer_netns) {
-                    (Some(_), None) => (None, peer),
-                    _ => (netns, name),
-                };
-                Some(Step::LinkDel {
-                    netns,
-                    name,
-                    kind: "veth".into(),
-                })
-            }
-            Step::LinkUp { netns, name } => Some(Step::LinkDown { netns, name }),
+                kind: "veth".into(),
+                object,
+            }),
+            Step::LinkUp { netns, name } => Some(Step::LinkDown {
+                netns,
+                name,
+                object,
+            }),
             Step::AddrAdd {
                 netns,
                 dev,
@@ -271,6 +311,7 @@ impl Step {
                 netns,
                 dev,
                 address,
+                object,
             }),
             Step::RouteAdd {
                 netns,
@@ -280,18 +321,32 @@ impl Step {
                 netns,
                 dev,
                 gateway,
+                object,
             }),
             Step::BridgeAdd { netns, name, .. } => Some(Step::LinkDel {
                 netns,
                 name,
                 kind: "bridge".into(),
+                object,
             }),
-            Step::LinkMaster { netns, dev, master } => {
-                Some(Step::LinkNoMaster { netns, dev, master })
-            }
-            Step::LinkNoMaster { netns, dev, master } => {
-                Some(Step::LinkMaster { netns, dev, master })
-            }
+            Step::LinkMaster {
+                netns, dev, master, ..
+            } => Some(Step::LinkNoMaster {
+                netns,
+                dev,
+                master,
+                object,
+                master_index: None,
+            }),
+            Step::LinkNoMaster {
+                netns, dev, master, ..
+            } => Some(Step::LinkMaster {
+                netns,
+                dev,
+                master,
+                object,
+                master_index: None,
+            }),
             Step::LinkMove {
                 netns,
                 name,
@@ -306,31 +361,19 @@ impl Step {
             Step::SysctlSet {
                 netns,
                 key,
+                value,
                 was,
                 also_was,
-                ..
             } => Some(Step::SysctlRestore {
                 netns,
                 key,
                 value: was,
                 also: also_was,
+                wrote: Some(value),
+                netns_id: None,
             }),
             Step::Nft { ops } => {
-                let undo: Vec<NftOp> = ops
-                    .iter()
-                    .rev()
-                    .filter_map(|op| match op {
-                        NftOp::AddTable { table } => Some(NftOp::DeleteTable {
-                            table: table.clone(),
-                        }),
-                        NftOp::AddRule { chain, rule, .. } => Some(NftOp::DeleteRule {
-                            chain: chain.clone(),
-                            comment: rule.comment.clone(),
-                            handle: None,
-                        }),
-                        _ => None,
-                    })
-                    .collect();
+                let undo = crate::nft::undo(&ops);
                 (!undo.is_empty()).then_some(Step::Nft { ops: undo })
             }
             Step::SysctlRestore { .. }
@@ -340,6 +383,43 @@ impl Step {
             | Step::LinkDown { .. }
             | Step::AddrDel { .. }
             | Step::RouteDel { .. } => None,
+        }
+    }
+
+    /// Pins this undo to the object its forward step made or acted on, so
+    /// that it acts on that object only.
+    pub fn pin(&mut self, made: &Made) {
+        match (self, made) {
+            (Step::NetnsDel { netns_id, .. }, Made::Netns(id))
+            | (Step::SysctlRestore { netns_id, .. }, Made::Netns(id)) => *netns_id = Some(*id),
+            (
+                Step::LinkDel { object, .. }
+                | Step::LinkDown { object, .. }
+                | Step::AddrDel { object, .. }
+                | Step::RouteDel { object, .. },
+                Made::Link { object: made, .. },
+            ) => *object = *made,
+            (
+                Step::LinkMaster {
+                    object,
+                    master_index,
+                    ..
+                }
+                | Step::LinkNoMaster {
+                    object,
+                    master_index,
+                    ..
+                },
+                Made::Link {
+                    object: made,
+                    master,
+                },
+            ) => {
+                *object = *made;
+                *master_index = *master;
+            }
+            (Step::Nft { ops }, Made::Nft(handles)) => crate::nft::pin(ops, handles),
+            _ => {}
         }
     }
 }
@@ -433,6 +513,8 @@ mod tests {
                 netns: None,
                 dev: name("veth1"),
                 master: name("br0"),
+                object: Object::default(),
+                master_index: None,
             },
             Step::LinkMove {
                 netns: ns("ns1"),
@@ -463,12 +545,58 @@ mod tests {
             netns: ns("ns1"),
             name: name("veth1"),
             kind: "veth".into(),
+            object: Object::default(),
         };
         let json = serde_json::to_string(&step).unwrap();
         assert_eq!(
             json,
-            r#"{"step":"link-del","netns":"ns1","name":"veth1","kind":"veth"}"#
+            r#"{"step":"link-del","netns":"ns1","name":"veth1","kind":"veth"}"#,
+            "an undo known by name only is written as earlier versions wrote it"
         );
         assert_eq!(serde_json::from_str::<Step>(&json).unwrap(), step);
+        let mut pinned = step.clone();
+        let id = NsId { dev: 4, ino: 4026532179 };
+        pinned.pin(&Made::Link {
+            object: Object {
+                netns_id: Some(id),
+                ifindex: Some(7),
+            },
+            master: None,
+        });
+        let json = serde_json::to_string(&pinned).unwrap();
+        assert_eq!(
+            json,
+            r#"{"step":"link-del","netns":"ns1","name":"veth1","kind":"veth","netns_id":{"dev":4,"ino":4026532179},"ifindex":7}"#
+        );
+        assert_eq!(serde_json::from_str::<Step>(&json).unwrap(), pinned);
+    }
+
+    #[test]
+    fn undos_are_pinned_to_what_their_step_made() {
+        let id = NsId { dev: 4, ino: 9 };
+        let mut namespace = Step::NetnsAdd {
+            name: "ns1".parse().unwrap(),
+        }
+        .undo()
+        .unwrap();
+        namespace.pin(&Made::Netns(id));
+        assert_eq!(
+            namespace,
+            Step::NetnsDel {
+                name: "ns1".parse().unwrap(),
+                netns_id: Some(id)
+            }
+        );
+        let sysctl = Step::SysctlSet {
+            netns: None,
+            key: "net.ipv4.ip_forward".parse().unwrap(),
+            value: "1".into(),
+            was: "0".into(),
+            also_was: BTreeMap::new(),
+        };
+        let Some(Step::SysctlRestore { value, wrote, .. }) = sysctl.undo() else {
+            panic!("a sysctl change is undone by a restore");
+        };
+        assert_eq!((value.as_str(), wrote.as_deref()), ("0", Some("1")));
     }
 }

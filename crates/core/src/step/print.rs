@@ -63,7 +63,7 @@ impl fmt::Display for Step {
         let q = |name: &dyn fmt::Display| shell_word(&name.to_string());
         match self {
             Step::NetnsAdd { name } => write!(f, "ip netns add {}", q(name)),
-            Step::NetnsDel { name } => write!(f, "ip netns del {}", q(name)),
+            Step::NetnsDel { name, .. } => write!(f, "ip netns del {}", q(name)),
             Step::VethAdd {
                 netns,
                 name,
@@ -105,7 +105,9 @@ impl fmt::Display for Step {
             Step::LinkMtu { netns, name, mtu } => {
                 write!(f, "{} link set dev {} mtu {mtu}", ip(netns), q(name))
             }
-            Step::LinkMaster { netns, dev, master } => write!(
+            Step::LinkMaster {
+                netns, dev, master, ..
+            } => write!(
                 f,
                 "{} link set dev {} master {}",
                 ip(netns),
@@ -146,6 +148,7 @@ impl fmt::Display for Step {
                 key,
                 value,
                 also,
+                ..
             } => {
                 let others = also.iter().map(|(key, value)| (key, value.as_str()));
                 f.write_str(&sysctl_w(
@@ -157,7 +160,7 @@ impl fmt::Display for Step {
                 write!(f, "{} link del dev {}", ip(netns), q(name))
             }
             Step::LinkUp { netns, name } => write!(f, "{} link set dev {} up", ip(netns), q(name)),
-            Step::LinkDown { netns, name } => {
+            Step::LinkDown { netns, name, .. } => {
                 write!(f, "{} link set dev {} down", ip(netns), q(name))
             }
             Step::AddrAdd {
@@ -169,6 +172,7 @@ impl fmt::Display for Step {
                 netns,
                 dev,
                 address,
+                ..
             } => write!(f, "{} address del {address} dev {}", ip(netns), q(dev)),
             Step::RouteAdd {
                 netns,
@@ -186,6 +190,7 @@ impl fmt::Display for Step {
                 netns,
                 dev,
                 gateway,
+                ..
             } => {
                 write!(
                     f,

@@ -1,0 +1,145 @@
+//! Identity: which kernel object a change made or acted on, so that its
+//! undo acts on that object and no other. A link is known by its index in
+//! its namespace, a named namespace by its nsfs identity, an nf_tables
+//! table or rule by its handle, a sysctl by the value written. An undo
+//! whose object is gone, or was replaced by another of the same name, is
+//! skipped with a note instead.
+//!
+//! Undos recorded by earlier versions know no identity: they go by name,
+//! as those versions did.
+
+use serde::{Deserialize, Serialize};
+
+use crate::netns::NsId;
+use crate::nft::Handles;
+
+/// The object an undo acts on, as identified when the change was made.
+/// Unknown parts (`None`) fall back to the object's name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Object {
+    /// The nsfs identity of the named namespace the object is in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub netns_id: Option<NsId>,
+    /// The link's index in that namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ifindex: Option<u32>,
+}
+
+impl Object {
+    /// Whether nothing is known but the name (an undo of an earlier version).
+    pub fn is_unknown(&self) -> bool {
+        *self == Object::default()
+    }
+}
+
+/// What a forward step made or acted on, for its undo to be pinned to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Made {
+    /// A named namespace (made, or worked in).
+    Netns(NsId),
+    /// A link, and for a port, the index of its bridge.
+    Link {
+        /// The link.
+        object: Object,
+        /// The bridge, for a step about a port.
+        master: Option<u32>,
+    },
+    /// nf_tables tables and rules, by handle.
+    Nft(Handles),
+}
+
+/// What applying a step came to.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// For a step that makes or changes an object: which one.
+    pub made: Option<Made>,
+    /// A forward step found what it makes there already, as asked, made a
+    /// moment earlier by another invocation: nothing was done, and the
+    /// undo is not this invocation's to keep.
+    pub made_by_another: bool,
+    /// What an undo left alone: gone already, or not the object recorded.
+    pub skipped: Vec<Skip>,
+}
+
+impl Outcome {
+    /// Done; nothing to pin.
+    pub fn done() -> Self {
+        Outcome::default()
+    }
+
+    /// Done, on (or making) `made`.
+    pub fn made(made: Made) -> Self {
+        Outcome {
+            made: Some(made),
+            ..Outcome::default()
+        }
+    }
+
+    /// Done, on `made` when it is known.
+    pub fn made_if(made: Option<Made>) -> Self {
+        Outcome {
+            made,
+            ..Outcome::default()
+        }
+    }
+
+    /// Found made already by another invocation.
+    pub fn made_by_another() -> Self {
+        Outcome {
+            made_by_another: true,
+            ..Outcome::default()
+        }
+    }
+
+    /// Nothing done, for the reason `skip`.
+    pub fn skipped(skip: Skip) -> Self {
+        Outcome {
+            skipped: vec![skip],
+            ..Outcome::default()
+        }
+    }
+
+    /// Whether an undo left its object alone because another stands in
+    /// its place (rather than because it is gone).
+    pub fn replaced(&self) -> bool {
+        self.skipped
+            .iter()
+            .any(|skip| matches!(skip, Skip::Replaced(_)))
+    }
+}
+
+/// Why an undo leaves its object alone, in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Skip {
+    /// The object is gone already: nothing to undo.
+    Gone(String),
+    /// Another object has its name now (or a sysctl another value): it
+    /// is not the one the change made, and stays.
+    Replaced(String),
+}
+
+impl Skip {
+    /// The words.
+    pub fn note(&self) -> &str {
+        match self {
+            Skip::Gone(note) | Skip::Replaced(note) => note,
+        }
+    }
+
+    /// The same skip, its words put after `prefix` (as "nothing to delete").
+    pub fn after(self, prefix: &str) -> Skip {
+        match self {
+            Skip::Gone(note) => Skip::Gone(format!("{prefix}: {note}")),
+            Skip::Replaced(note) => Skip::Replaced(format!("{prefix}: {note}")),
+        }
+    }
+}
+
+/// Whether an undo still has its object to act on.
+#[derive(Debug)]
+pub enum Found<T> {
+    /// It does: here it is.
+    Ours(T),
+    /// It does not.
+    Skip(Skip),
+}
