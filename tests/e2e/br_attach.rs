@@ -2,7 +2,9 @@
 //! `bridge -j link`) and real traffic.
 
 use serde_json::Value;
-use vethkit_tests::{assert_mirrored_by_ip, assert_refused, journal_standing, normalize, sandbox};
+use vethkit_tests::{
+    assert_mirrored_by_ip, assert_refused, assert_same_state, journal_standing, sandbox,
+};
 
 /// Two veth pairs made by `ip`, one end of each left free for a bridge.
 const PORTS: &str = "ip link add br-veth3 type veth peer name veth3; \
@@ -129,10 +131,7 @@ fn rerunning_succeeds_and_changes_nothing() {
         "#
     ))
     .ok();
-    assert_eq!(
-        normalize(&run.json("state1")),
-        normalize(&run.json("state2"))
-    );
+    assert_same_state(&run.json("state1"), &run.json("state2"), "a second run");
     assert_eq!(run.section("same"), "journal unchanged");
     assert_eq!(run.section("dry"), "", "nothing left to do");
 }
@@ -326,8 +325,48 @@ fn bad_input_is_a_one_line_error_and_changes_nothing() {
                 2,
                 "stdin: line 2: ",
             ),
+            ("", "br-attach 'br%d'", 2, "may not contain '%'"),
+            (
+                "veth-add p2 p2x >/dev/null; br-attach br0 p2",
+                "br-attach br0 p2x",
+                1,
+                "cannot attach p2x to br0: its peer p2 is a port of br0 too: both ends of one veth pair on one bridge make a loop",
+            ),
+            (
+                "veth-add p2 p2x >/dev/null",
+                "br-attach br0 p2 p2x",
+                1,
+                "cannot attach p2 to br0: its peer p2x is being attached to br0 too",
+            ),
+            (
+                "veth-add p2 p2x >/dev/null; br-attach br0 p2; printf 'p2x\\n' > /run/stdin",
+                "br-attach br0 -",
+                1,
+                "cannot attach p2x to br0: its peer p2 is a port of br0 too",
+            ),
         ],
     );
+}
+
+/// A dry run of ports from stdin knows the ports already on the bridge,
+/// as the real run and a dry run of the same names as arguments do.
+#[test]
+fn a_dry_run_from_stdin_knows_the_ports_already_attached() {
+    let run = sandbox(&format!(
+        r#"
+        {PORTS}
+        br-attach br0 br-veth3
+        section stdin
+        echo br-veth3 | br-attach --dry-run br0 -
+        echo "status $?"
+        section arguments
+        br-attach --dry-run br0 br-veth3
+        echo "status $?"
+        "#
+    ))
+    .ok();
+    assert_eq!(run.section("stdin"), "status 0");
+    assert_eq!(run.section("arguments"), "status 0");
 }
 
 /// `-v` shows, as each step is applied, the very lines `--dry-run` prints.

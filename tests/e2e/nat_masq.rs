@@ -2,7 +2,9 @@
 //! traffic: ping across the bridge, TCP to a fake outside.
 
 use serde_json::Value;
-use vethkit_tests::{assert_refused, journal_standing, sandbox, FAKE_OUTSIDE};
+use vethkit_tests::{
+    assert_refused, assert_same_lines, journal_standing, mirror, sandbox, FAKE_OUTSIDE,
+};
 
 /// The walk-through's bridge section: br0 (10.1.1.1/16) joining ns3 and ns4.
 const BRIDGE: &str = r#"
@@ -98,29 +100,32 @@ const MIRRORED: &[(&str, &str)] = &[
     (DOCKER_STYLE_DROP, "br0 10.1.1.0/24"),
 ];
 
-/// The `--dry-run` lines given to `nft -f` make the same ruleset as nat-masq.
+/// The `--dry-run` lines run by `sh` (an `nft -f` here-document and
+/// `sysctl -w`) make the same ruleset and forwarding as nat-masq.
 #[test]
-fn mirror_dry_run_lines_given_to_nft_make_the_same_ruleset() {
+fn mirror_dry_run_lines_run_by_sh_make_the_same_ruleset() {
     for (setup, arguments) in MIRRORED {
-        let prepare = format!("{setup}\nip link add br0 type bridge");
-        let by_nft = sandbox(&format!(
-            "{prepare}\nnat-masq --dry-run {arguments} > /run/plan\nsection plan\ncat /run/plan\nnft -f /run/plan\nsection ruleset\nnft -j list ruleset"
-        ))
-        .ok();
-        let by_vethkit = sandbox(&format!(
-            "{prepare}\nnat-masq {arguments}\nsection ruleset\nnft -j list ruleset"
-        ))
-        .ok();
+        let mirror = mirror(
+            "nat-masq",
+            &format!("{setup}\nip link add br0 type bridge"),
+            arguments,
+            "nft -j list ruleset; sysctl net.ipv4.ip_forward",
+        );
         assert!(
-            by_nft.section("plan").contains("masquerade") || !arguments.contains('/'),
+            mirror.plan.starts_with("nft -f - <<'END'\n"),
             "{}",
-            by_nft.section("plan")
+            mirror.plan
         );
         assert_eq!(
-            by_vethkit.json("ruleset"),
-            by_nft.json("ruleset"),
-            "{arguments}: nat-masq and its plan given to nft differ; plan:\n{}",
-            by_nft.section("plan")
+            mirror.plan.contains("sysctl -w net.ipv4.ip_forward=1"),
+            arguments.contains('/'),
+            "{}",
+            mirror.plan
+        );
+        assert_same_lines(
+            &mirror.by_plan,
+            &mirror.by_command,
+            &format!("nat-masq {arguments} and its plan run by sh; plan:\n{}", mirror.plan),
         );
     }
 }
@@ -205,28 +210,111 @@ fn foreign_rules_are_never_touched() {
     );
 }
 
-/// Deleting one subnet leaves the bridge's forward accept and other subnets.
+/// Deleting one subnet leaves the bridge's forward accept and other
+/// subnets, and says what it removed; deleting what is not there says so.
 #[test]
-fn delete_removes_only_what_it_names() {
+fn delete_removes_only_what_it_names_and_says_so() {
     let run = sandbox(
         r#"
         ip link add br0 type bridge
         nat-masq br0 10.1.1.0/24 10.2.0.0/24
         section dry
         nat-masq --dry-run --delete br0 10.1.1.0/24 | sed 's/handle [0-9]*/handle N/'
-        nat-masq --delete br0 10.1.1.0/24
+        nat-masq --delete br0 10.1.1.0/24 2>/run/err
+        section said
+        cat /run/err
         section left
         nat-masq --list | sed 's/^[^:]*: //'
+        section nothing
+        nat-masq --delete nosuchbr 2>&1
+        nat-masq --delete br0 10.9.0.0/24 2>&1
+        section all
+        nat-masq --delete br0 2>&1
+        nft list tables
         "#,
     )
     .ok();
     assert_eq!(
         run.section("dry"),
-        "delete rule ip vethkit forward handle N\ndelete rule ip vethkit forward handle N\ndelete rule ip vethkit postrouting handle N"
+        "nft -f - <<'END'\ndelete rule ip vethkit forward handle N\ndelete rule ip vethkit forward handle N\ndelete rule ip vethkit postrouting handle N\nEND"
+    );
+    assert_eq!(
+        run.section("said"),
+        "nat-masq: removed 3 rules of br0 for 10.1.1.0/24"
     );
     assert_eq!(
         run.section("left"),
         "vethkit: br0\nvethkit: br0 10.2.0.0/24 out\nvethkit: br0 10.2.0.0/24 in\nvethkit: br0 10.2.0.0/24 masquerade"
+    );
+    assert_eq!(
+        run.section("nothing"),
+        "nat-masq: no rules of nosuchbr to remove\nnat-masq: no rules of br0 for 10.9.0.0/24 to remove"
+    );
+    assert_eq!(
+        run.section("all"),
+        "nat-masq: removed 4 rules of br0 and table ip vethkit"
+    );
+}
+
+/// `--list BRIDGE` shows that bridge's rules only; `--json` alone lists
+/// every rule as JSON, and after a change, the bridge's.
+#[test]
+fn list_keeps_to_the_bridge_it_names_and_json_lists() {
+    let run = sandbox(
+        r#"
+        ip link add br0 type bridge
+        ip link add br1 type bridge
+        nat-masq br0 10.1.1.0/24
+        section created
+        nat-masq --json br1
+        section br1
+        nat-masq --list br1 | sed 's/^[^:]*: //'
+        section json
+        nat-masq --json
+        "#,
+    )
+    .ok();
+    let comments = |text: &str| -> Vec<String> {
+        let json: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        json.as_array()
+            .expect("a JSON array")
+            .iter()
+            .map(|rule| rule["comment"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(comments(&run.section("created")), ["vethkit: br1"]);
+    assert_eq!(run.section("br1"), "vethkit: br1");
+    assert_eq!(comments(&run.section("json")).len(), 5);
+}
+
+/// A table made again by hand under vethkit's name is not vethkit's:
+/// `netns-reset --all` leaves it, and its rule, and says so.
+#[test]
+fn a_table_made_again_by_hand_is_left_alone() {
+    let run = sandbox(
+        r#"
+        ip link add br0 type bridge
+        nat-masq br0 10.1.1.0/24
+        nft delete table ip vethkit
+        nft add table ip vethkit
+        nft add chain ip vethkit forward '{ type filter hook forward priority 0; policy accept; }'
+        nft add rule ip vethkit forward accept comment '"vethkit: br0"'
+        nft list ruleset > /run/hand-made
+        section reset
+        netns-reset --all 2>&1
+        section same
+        nft list ruleset | diff /run/hand-made - && echo same
+        section forward
+        cat /proc/sys/net/ipv4/ip_forward
+        "#,
+    )
+    .ok();
+    assert_eq!(run.section("same"), "same");
+    assert_eq!(run.section("forward"), "0", "the sysctl was still vethkit's");
+    let reset = run.section("reset");
+    assert!(
+        reset.contains("not deleting in table ip vethkit: it is not the table vethkit made or added to, but one made since under that name"),
+        "{reset}"
     );
 }
 
@@ -285,6 +373,19 @@ fn bad_input_is_a_one_line_error_and_changes_nothing() {
                 "IPv6 subnets are not supported",
             ),
             ("", "nat-masq br9 10.1.1.0/24", 1, "no interface named br9"),
+            (
+                bridge,
+                "nat-masq br0 0.0.0.0/0",
+                2,
+                "0.0.0.0/0 is every address: it would masquerade this host's own traffic too",
+            ),
+            (
+                bridge,
+                "nat-masq br0 224.0.0.0/4",
+                2,
+                "224.0.0.0/4 is a multicast range",
+            ),
+            (bridge, "nat-masq --list br0 10.1.1.0/24", 2, "cannot be used"),
         ],
     );
 }

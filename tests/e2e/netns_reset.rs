@@ -3,50 +3,37 @@
 
 use serde_json::Value;
 use vethkit_tests::{
-    assert_mirrored_by_ip, assert_refused, journal_standing, normalize, sandbox, FAKE_OUTSIDE,
+    assert_mirrored_by_ip, assert_refused, assert_same_lines, assert_same_state, journal_standing,
+    sandbox, FAKE_OUTSIDE,
 };
 
 /// `snapshot NAME`: sections NAME-state (every namespace's links,
-/// addresses and routes), NAME-netns, NAME-nft and NAME-sysctls (every
+/// addresses and routes, settled), NAME-netns, NAME-nft and NAME-sysctls (every
 /// `net.` key of every namespace but the conntrack counter, which counts
 /// the traffic of the test).
 const SNAPSHOT: &str = r#"
 snapshot() {
     section "$1-state"; dump_state
     section "$1-netns"; ip netns list | cut -d' ' -f1 | sort
-    section "$1-nft"; nft -j list ruleset
+    section "$1-nft"; nft list ruleset
     section "$1-sysctls"; dump_sysctls | grep -v nf_conntrack_count
 }
 "#;
 
 /// Asserts that snapshots `before` and `after` of `run` show the same state.
-fn assert_same_state(run: &vethkit_tests::Run, before: &str, after: &str) {
-    assert_eq!(
-        normalize(&run.json(&format!("{after}-state"))),
-        normalize(&run.json(&format!("{before}-state"))),
-        "links, addresses or routes differ"
+fn assert_same_snapshot(run: &vethkit_tests::Run, before: &str, after: &str) {
+    assert_same_state(
+        &run.json(&format!("{before}-state")),
+        &run.json(&format!("{after}-state")),
+        &format!("links, addresses or routes {before} and {after}"),
     );
     for part in ["netns", "nft", "sysctls"] {
-        let (was, now) = (
-            run.section(&format!("{before}-{part}")),
-            run.section(&format!("{after}-{part}")),
+        assert_same_lines(
+            &run.section(&format!("{before}-{part}")),
+            &run.section(&format!("{after}-{part}")),
+            &format!("{part} {before} and {after}"),
         );
-        let changed: Vec<String> = diff_lines(&was, &now);
-        assert!(changed.is_empty(), "{part} differ:\n{}", changed.join("\n"));
     }
-}
-
-/// The lines only one of `was` and `now` has, marked - and +.
-fn diff_lines(was: &str, now: &str) -> Vec<String> {
-    let gone = was
-        .lines()
-        .filter(|line| !now.lines().any(|other| other == *line))
-        .map(|line| format!("- {line}"));
-    let new = now
-        .lines()
-        .filter(|line| !was.lines().any(|other| other == *line))
-        .map(|line| format!("+ {line}"));
-    gone.chain(new).collect()
 }
 
 /// What is made by hand before vethkit runs, and must be there, unchanged,
@@ -120,8 +107,8 @@ fn the_walkthrough_then_all_gives_back_exactly_the_state_before() {
         run.section("before-netns"),
         "the walk-through made namespaces"
     );
-    assert_same_state(&run, "before", "after");
-    assert_same_state(&run, "before", "again");
+    assert_same_snapshot(&run, "before", "after");
+    assert_same_snapshot(&run, "before", "again");
     assert_eq!(run.section("journal"), "", "nothing left to undo");
     let sysctls = run.section("after-sysctls");
     assert!(sysctls.contains(": net.ipv4.conf.all.rp_filter = 2"));
@@ -230,10 +217,10 @@ fn links_come_back_to_the_callers_namespace_never_to_pid_1s() {
     .ok();
     assert_eq!(run.section("inner"), "lo\nveth1@if2");
     assert_eq!(run.section("inner-after"), "lo");
-    assert_eq!(
-        normalize(&run.json("outer-after")),
-        normalize(&run.json("outer-before")),
-        "PID 1's namespace was touched"
+    assert_same_state(
+        &run.json("outer-before"),
+        &run.json("outer-after"),
+        "PID 1's namespace was touched",
     );
 }
 
@@ -303,6 +290,12 @@ fn bad_input_is_a_one_line_error_and_changes_nothing() {
                 "cannot rename eth0: no interface of that name comes back",
             ),
             (lab, "netns-reset --rename veth1 ns1", 2, "is not OLD=NEW"),
+            (
+                lab,
+                "netns-reset --rename veth1=h%d ns1",
+                2,
+                "may not contain '%' (the kernel would number the interface",
+            ),
         ],
     );
     let run = sandbox(&format!(
@@ -337,8 +330,8 @@ fn parallel_runs_are_all_recorded_and_all_undone() {
     for i in 1..=8 {
         let namespace = format!("h{i}");
         assert!(
-            standing.iter().any(|entry| entry["undo"]
-                == serde_json::json!({"step": "netns-del", "name": namespace})),
+            standing.iter().any(|entry| entry["undo"]["step"] == "netns-del"
+                && entry["undo"]["name"] == namespace.as_str()),
             "h{i} is not recorded"
         );
         assert!(
@@ -371,20 +364,36 @@ fn a_batch_killed_at_any_moment_is_undone_completely() {
             wait $pid 2>/dev/null || true
             made=$(ip netns list | wc -l)
             [ "$delay" != 0.3 ] || printf '{"id":"torn","undo":{"step":"link-d' >> /run/vethkit/journal
-            netns-reset --all
+            status=0; netns-reset --all 2>>/run/err || status=$?
             files=$(ls /run/netns 2>/dev/null | wc -l)
             lines=$(cat /run/vethkit/journal 2>/dev/null | grep -c . || true)
-            echo "trial $delay: made $made, left $(ip -o link show | wc -l) links $(ip netns list | wc -l) namespaces $files files, journal $lines lines"
+            echo "trial $delay: made $made, status $status, left $(ip -o link show | wc -l) links $(ip netns list | wc -l) namespaces $files files, journal $lines lines"
         done
+        section err
+        cat /run/err
         "#,
     )
     .ok();
-    let trials: Vec<&str> = run.stdout.lines().collect();
+    let trials: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|line| line.starts_with("trial "))
+        .collect();
     assert_eq!(trials.len(), 8, "{}", run.stdout);
+    let err = run.section("err");
+    assert!(
+        err.contains("it ends part-way, as a write cut short (a full disk, say) leaves it; skipped")
+            && err.contains("1 line of the journal could not be read and was skipped"),
+        "{err}"
+    );
     let mut killed_part_way = 0;
     for trial in trials {
+        // The torn line is reported, skipped, and said in the exit status.
+        let status = if trial.starts_with("trial 0.3:") { 1 } else { 0 };
         assert!(
-            trial.ends_with("left 1 links 0 namespaces 0 files, journal 0 lines"),
+            trial.ends_with(&format!(
+                "status {status}, left 1 links 0 namespaces 0 files, journal 0 lines"
+            )),
             "{trial}\n{}",
             run.stderr
         );
@@ -443,4 +452,179 @@ fn all_carries_on_past_failures_and_a_second_run_finishes() {
         .collect();
     assert_eq!(standing, ["sysctl-restore"]);
     assert_eq!(run.section("second"), "0\n0");
+}
+
+/// A pair, a bridge and a namespace vethkit made, each deleted by hand
+/// and made again under the same name (the namespace with a veth of its
+/// own inside), are not vethkit's: `netns-reset --all` leaves them all,
+/// says so for each (and that the namespace's pair went with it), and
+/// leaves nothing in the journal.
+#[test]
+fn objects_made_again_by_hand_under_the_same_name_are_left_alone() {
+    let run = sandbox(
+        r#"
+        veth-add s1 s2 >/dev/null
+        ip link del s1
+        ip link add s1 type veth peer name s2
+        br-attach b9
+        ip link del b9
+        ip link add b9 type bridge
+        veth-add q1 q2 --netns qn >/dev/null
+        ip netns del qn
+        while ip link show q2 >/dev/null 2>&1; do sleep 0.05; done
+        ip netns add qn
+        ip -n qn link add h1 type veth peer name h2
+        hand_made() { ip -br link show | cut -d' ' -f1; ip netns list | cut -d' ' -f1; ip -n qn -br link show | cut -d' ' -f1; }
+        section before
+        hand_made
+        section reset
+        netns-reset --all 2>&1; echo "status $?"
+        section after
+        hand_made
+        section journal
+        cat /run/vethkit/journal
+        "#,
+    )
+    .ok();
+    assert_eq!(run.section("after"), run.section("before"));
+    assert_eq!(
+        run.section("reset"),
+        "netns-reset: not deleting: q2 is gone\n\
+         netns-reset: not deleting: b9 is not the interface vethkit made or changed, but one made since under that name\n\
+         netns-reset: not deleting: s1 is not the interface vethkit made or changed, but one made since under that name\n\
+         netns-reset: not deleting netns qn: it is not the namespace vethkit made, but one made since under that name\n\
+         status 0"
+    );
+    assert_eq!(run.section("journal"), "", "the records are gone too");
+}
+
+/// The demo's first section deletes veth1 by hand, and its last brings
+/// another veth1 back from ns1: `netns-reset --all --dry-run` deletes
+/// veth1 once, the one that is vethkit's.
+#[test]
+fn a_link_deleted_by_hand_is_not_deleted_again_under_its_name() {
+    let run = sandbox(
+        r#"
+        veth-add veth1 veth2 --addr 10.1.1.1/24 --peer-addr 10.1.1.2/24 >/dev/null
+        ip link del veth1
+        veth-add veth1 veth2 --netns ns1 --addr 10.1.1.1/24 --peer-netns ns2 --peer-addr 10.1.1.2/24
+        netns-reset ns1 >/dev/null
+        section dry
+        netns-reset --all --dry-run
+        section reset
+        netns-reset --all 2>&1
+        ip -br link show | cut -d' ' -f1
+        ip netns list | cut -d' ' -f1
+        "#,
+    )
+    .ok();
+    assert_eq!(run.section("dry"), "ip link del dev veth1\nip netns del ns2");
+    assert_eq!(
+        run.section("reset"),
+        "netns-reset: not deleting: veth1 is gone\nlo",
+        "the veth1 deleted by hand is said to be gone, not taken for the other veth1"
+    );
+}
+
+/// A journal written by vethkit 0.1.0, before undos knew their objects,
+/// is read and undone by name, as 0.1.0 did.
+#[test]
+fn a_journal_of_the_previous_release_is_undone_by_name() {
+    let fixture = include_str!("../fixtures/journal-0.1.0");
+    let run = sandbox(&format!(
+        r#"
+        ip link add hand0 type veth peer name hand1
+        ip netns add ipns
+        hand_made() {{ ip -br link show | cut -d' ' -f1 | sort; ip netns list | cut -d' ' -f1; ip -n ipns -br link show; }}
+        section before
+        hand_made; sysctl net.ipv4.ip_forward net.ipv4.conf.all.rp_filter
+        export VETHKIT_STATE_DIR=/run/elsewhere
+        veth-add veth1 veth2 --netns ns1 --addr 10.1.1.1/24 --peer-netns ns2 --peer-addr 10.1.1.2/24 >/dev/null
+        br-attach br0 --addr 10.1.1.1/16
+        veth-add veth3 br-veth3 --netns ns3 --addr 10.1.1.3/24 --gateway 10.1.1.1 | br-attach br0 -
+        br-attach br0 hand0
+        veth-add v5 b5 --netns ipns >/dev/null
+        sysctl-set net.ipv4.conf.all.rp_filter=2
+        nat-masq br0 10.1.1.0/24
+        netns-reset ns1 >/dev/null
+        unset VETHKIT_STATE_DIR
+        mkdir -p /run/vethkit
+        sed "s/HOME/$(stat -L -c %i /proc/self/ns/net)/" > /run/vethkit/journal <<'END'
+{fixture}END
+        netns-reset --all
+        section after
+        hand_made; sysctl net.ipv4.ip_forward net.ipv4.conf.all.rp_filter
+        section ruleset
+        nft list ruleset
+        section journal
+        cat /run/vethkit/journal
+        "#
+    ))
+    .ok();
+    assert_same_lines(&run.section("before"), &run.section("after"), "the state before the lab and after the reset");
+    assert_eq!(run.section("ruleset"), "");
+    assert_eq!(run.section("journal"), "");
+}
+
+/// A journal with lines that cannot be read (binary garbage in the
+/// middle, a last line cut inside a character by a full disk): each is
+/// reported with its number and skipped, everything else is undone, and
+/// the exit status says so; the next run finds a clean journal.
+#[test]
+fn unreadable_journal_lines_are_reported_and_the_rest_undone() {
+    let run = sandbox(
+        r#"
+        journal=/run/vethkit/journal
+        veth-add a1 b1 --netns h1 >/dev/null
+        garbage=$(($(wc -l < $journal) + 1))
+        printf '\377\376 binary garbage\n' >> $journal
+        veth-add a2 b2 --netns h2 >/dev/null
+        torn=$(($(wc -l < $journal) + 1))
+        printf '{"id":"t","undo":{"step":"netns-del","name":"\303' >> $journal
+        section lines
+        echo $garbage $torn
+        section first
+        netns-reset --all 2>&1 || echo "status $?"
+        section left
+        ip netns list
+        ip -br link show | cut -d' ' -f1
+        section second
+        netns-reset --all && echo "status 0"
+        "#,
+    )
+    .ok();
+    let lines = run.section("lines");
+    let (garbage, torn) = lines.split_once(' ').expect("two line numbers");
+    assert_eq!(
+        run.section("first"),
+        format!(
+            "netns-reset: cannot read line {garbage} of the journal /run/vethkit/journal: it is not valid UTF-8; skipped\n\
+             netns-reset: cannot read line {torn} of the journal /run/vethkit/journal: it ends part-way, as a write cut short (a full disk, say) leaves it; skipped\n\
+             netns-reset: 2 lines of the journal could not be read and were skipped\n\
+             status 1"
+        )
+    );
+    assert_eq!(run.section("left"), "lo", "everything else was undone");
+    assert_eq!(run.section("second"), "status 0");
+}
+
+/// `lo` brought up by veth-add in a namespace `ip netns add` made goes
+/// back down with `netns-reset --all`; the namespace stays.
+#[test]
+fn lo_brought_up_in_a_namespace_made_by_ip_goes_back_down() {
+    let run = sandbox(
+        r#"
+        ip netns add ipns
+        veth-add v1 p1 --netns ipns >/dev/null
+        section up
+        ip -n ipns -o link show lo | grep -o '<[^>]*>'
+        netns-reset --all
+        section after
+        ip -n ipns -o link show lo | grep -o '<[^>]*>'
+        ip netns list | cut -d' ' -f1
+        "#,
+    )
+    .ok();
+    assert_eq!(run.section("up"), "<LOOPBACK,UP,LOWER_UP>");
+    assert_eq!(run.section("after"), "<LOOPBACK>\nipns");
 }

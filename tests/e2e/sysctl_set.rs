@@ -300,8 +300,74 @@ fn bad_input_is_a_one_line_error_and_changes_nothing() {
                 "no network namespace named ns9",
             ),
             ("", "sysctl-set", 2, "expected KEY=VALUE"),
+            (
+                "sysctl-set net.ipv4.ip_forward=1",
+                "sysctl-set --restore net.ipv4.ip_forward=0",
+                2,
+                "--restore takes keys, not KEY=VALUE (\"net.ipv4.ip_forward=0\")",
+            ),
+            (
+                "",
+                "sysctl-set \"$(printf 'net.ipv4\\001.ip_forward=1')\"",
+                2,
+                "invalid sysctl key \"net.ipv4\\u{1}.ip_forward\"",
+            ),
         ],
     );
+}
+
+/// Blanks around `=` in an argument are taken as sysctl(8) takes them.
+#[test]
+fn blanks_around_the_equals_sign_are_accepted_as_sysctl_does() {
+    let run = sandbox(
+        r#"
+        sysctl-set 'net.ipv4.ip_forward =1' ' net.ipv4.conf.all.accept_local = 1 '
+        section values
+        cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/conf/all/accept_local
+        "#,
+    )
+    .ok();
+    assert_eq!(run.section("values"), "1\n1");
+}
+
+/// A key set by hand after sysctl-set keeps the value set by hand: both
+/// `--restore` and `netns-reset --all` leave it, and say so; `--restore`
+/// of a key never recorded says there is nothing to restore.
+#[test]
+fn a_sysctl_changed_by_hand_since_is_left_as_it_is() {
+    let run = sandbox(
+        r#"
+        ttl=/proc/sys/net/ipv4/ip_default_ttl
+        sysctl-set net.ipv4.ip_default_ttl=10
+        echo 20 > $ttl
+        section restore
+        sysctl-set --restore 2>&1
+        cat $ttl
+        sysctl-set net.ipv4.ip_default_ttl=30
+        echo 40 > $ttl
+        section reset
+        netns-reset --all 2>&1
+        cat $ttl
+        section never
+        sysctl-set --restore net.ipv4.tcp_syncookies 2>&1; echo "status $?"
+        section journal
+        cat /run/vethkit/journal
+        "#,
+    )
+    .ok();
+    assert_eq!(
+        run.section("restore"),
+        "sysctl-set: not putting back net.ipv4.ip_default_ttl (64): it was changed to 20 after vethkit set it to 10, and stays\n20"
+    );
+    assert_eq!(
+        run.section("reset"),
+        "netns-reset: not putting back net.ipv4.ip_default_ttl (20): it was changed to 40 after vethkit set it to 30, and stays\n40"
+    );
+    assert_eq!(
+        run.section("never"),
+        "sysctl-set: nothing to restore for net.ipv4.tcp_syncookies: no change of it is recorded\nstatus 0"
+    );
+    assert_eq!(run.section("journal"), "", "the records are gone");
 }
 
 /// The kernel copies a new ip_forward to every interface's forwarding:

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 use vethkit_tests::{
-    assert_mirrored_by_ip, assert_refused, journal_standing, normalize, refusal, sandbox,
+    assert_mirrored_by_ip, assert_refused, assert_same_state, journal_standing, refusal, sandbox,
 };
 
 /// The argument sets the mirror test runs, covering each option that
@@ -113,10 +113,7 @@ fn rerunning_succeeds_prints_the_same_and_changes_nothing() {
     )
     .ok();
     assert_eq!(run.section("second"), "br-veth3");
-    assert_eq!(
-        normalize(&run.json("state1")),
-        normalize(&run.json("state2"))
-    );
+    assert_same_state(&run.json("state1"), &run.json("state2"), "a second run");
     assert_eq!(run.section("same"), "journal unchanged");
     assert_eq!(run.section("dry"), "", "nothing left to do");
 }
@@ -202,8 +199,101 @@ fn bad_input_is_a_one_line_error_and_changes_nothing() {
             2,
             "--no-up",
         ),
+        (
+            "",
+            "veth-add 'v%d' 'p%d'",
+            2,
+            "invalid interface name \"v%d\": it may not contain '%' (the kernel would number the interface: eth%d becomes eth0)",
+        ),
+        (
+            "",
+            "veth-add veth1 veth2 --netns \"$(printf 'x\\ny')\"",
+            2,
+            "invalid namespace name \"x\\ny\": it may not contain '\\n'",
+        ),
+        (
+            "",
+            "veth-add veth1 veth2 --netns $(printf '%0256d' 0)",
+            2,
+            "it is 256 bytes long, a file name has at most 255",
+        ),
+        (
+            "",
+            "veth-add veth1 veth2 --addr 224.0.0.1/24",
+            2,
+            "224.0.0.1/24 cannot be an interface's address: it is a multicast address",
+        ),
+        (
+            "",
+            "veth-add veth1 veth2 --addr 0.0.0.0/0",
+            2,
+            "0.0.0.0/0 cannot be an interface's address: it is the unspecified address",
+        ),
+        (
+            "",
+            "veth-add veth1 veth2 --peer-addr ::/0",
+            2,
+            "::/0 cannot be an interface's address: it is the unspecified address",
+        ),
+        (
+            "",
+            "veth-add veth1 veth2 --addr ::ffff:10.0.0.1/96",
+            2,
+            "it is an IPv4-mapped IPv6 address, which no interface carries; give 10.0.0.1 itself",
+        ),
+        (
+            "",
+            "veth-add veth1 veth2 --addr 10.1.1.1/24 --gateway 10.1.1.1",
+            2,
+            "the gateway 10.1.1.1 is veth1's own address: a default route goes via another host",
+        ),
+        (
+            "",
+            "VETHKIT_STATE_DIR=state veth-add veth1 veth2",
+            2,
+            "VETHKIT_STATE_DIR must be an absolute path, not \"state\"",
+        ),
+        (
+            "",
+            "unshare --user veth-add u1 u2",
+            1,
+            "permission denied: changing the network needs CAP_NET_ADMIN (run as root, or inside a user and network namespace of your own: unshare -rn)",
+        ),
     ];
     assert_refused("veth-add", cases);
+}
+
+/// A batch line of a megabyte, or an argument of 100 kB (near the most
+/// one argument may be), is echoed in an error quoted and cut short, on
+/// one short line.
+#[test]
+fn errors_echo_long_input_cut_short() {
+    let run = sandbox(
+        r#"
+        long=$(head -c 1000000 /dev/zero | tr '\0' x)
+        echo "a b --netns $long" > /run/hosts
+        section batch
+        veth-add --batch /run/hosts 2>&1 || true
+        long=$(head -c 100000 /dev/zero | tr '\0' x)
+        section argument
+        veth-add a b --addr "$long" 2>&1 || true
+        section unknown
+        veth-add a b "--$long" 2>&1 || true
+        "#,
+    )
+    .ok();
+    for part in ["batch", "argument", "unknown"] {
+        let error = run.section(part);
+        assert_eq!(error.lines().count(), 1, "{part}: {error}");
+        assert!(error.len() < 400, "{part}: {} bytes: {error}", error.len());
+        assert!(error.contains("...\" (10000"), "{part}: {error}");
+        assert!(error.contains(" bytes)"), "{part}: {error}");
+    }
+    assert!(
+        run.section("batch").starts_with("veth-add: /run/hosts: line 1: "),
+        "{}",
+        run.section("batch")
+    );
 }
 
 /// The peer's name is taken inside the target namespace: refused, and
@@ -425,7 +515,7 @@ fn an_existing_default_route_in_an_existing_namespace_is_a_conflict() {
     );
     assert_eq!(refusal.status, 1, "{}", refusal.stderr);
     assert_eq!(refusal.stderr, "veth-add: cannot add default route via 10.1.1.1: there is one via 10.9.0.1 already in netns ns3");
-    assert!(refusal.unchanged);
+    assert!(refusal.changes.is_empty(), "{:?}", refusal.changes);
 }
 
 /// Read from a pipe, a batch is still checked whole before anything is done.

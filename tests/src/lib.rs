@@ -2,6 +2,7 @@
 //! sandbox (`tests/sandbox`) with the built commands on `PATH`, and read
 //! the kernel's state back through iproute2's JSON output.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -128,19 +129,11 @@ pub fn sandbox(script: &str) -> Run {
 
 /// Shell functions printing the state of every namespace (the sandbox's
 /// own and each named one): `dump_state`, iproute2's view of links,
-/// addresses and routes as one JSON object, and `dump_sysctls`, sysctl(8)'s
-/// view of the `net.` keys, one `NS: key = value` a line.
+/// addresses and routes as one JSON object once the kernel has settled it
+/// (`vethkit-test-state`), and `dump_sysctls`, sysctl(8)'s view of the
+/// `net.` keys, one `NS: key = value` a line.
 const DUMP_STATE: &str = r#"
-dump_one() {
-    printf '{"links":%s,"addrs":%s,"routes":%s,"routes6":%s}' \
-        "$(ip $1 -j -d link show)" "$(ip $1 -j addr show)" \
-        "$(ip $1 -j route show table all)" "$(ip $1 -j -6 route show table all)"
-}
-dump_state() {
-    printf '{"":'; dump_one ""
-    for ns in $(ip netns list | cut -d' ' -f1); do printf ',"%s":' "$ns"; dump_one "-n $ns"; done
-    printf '}\n'
-}
+dump_state() { vethkit-test-state; }
 dump_sysctls() {
     sysctl -a 2>/dev/null | grep '^net\.' | sed 's/^/: /'
     for ns in $(ip netns list | cut -d' ' -f1); do
@@ -228,8 +221,9 @@ fn is_link_local(item: &Value) -> bool {
         || field("dst") == "ff00::/8"
 }
 
-/// The ids of journal entries still standing, read straight from the
-/// journal's JSON lines (an independent reading of its format).
+/// The journal entries still standing, read straight from the journal's
+/// JSON lines (an independent reading of its format): a later line with an
+/// entry's id replaces it where it stands, a `gone` line removes it.
 pub fn journal_standing(journal: &str) -> Vec<Value> {
     let mut standing: Vec<Value> = Vec::new();
     for line in journal.lines() {
@@ -238,11 +232,107 @@ pub fn journal_standing(journal: &str) -> Vec<Value> {
         };
         if let Some(gone) = value.get("gone") {
             standing.retain(|entry| entry.get("id") != Some(gone));
+        } else if let Some(earlier) = standing.iter_mut().find(|entry| entry.get("id") == value.get("id")) {
+            *earlier = value;
         } else {
             standing.push(value);
         }
     }
     standing
+}
+
+/// The lines only one of `expected` and `actual` has, marked `-` and `+`,
+/// at most `MAX_DIFF_LINES` of them.
+pub fn diff_lines(expected: &str, actual: &str) -> Vec<String> {
+    if expected == actual {
+        return Vec::new();
+    }
+    let (was, now): (HashSet<&str>, HashSet<&str>) =
+        (expected.lines().collect(), actual.lines().collect());
+    let gone = expected
+        .lines()
+        .filter(|line| !now.contains(line))
+        .map(|line| format!("- {line}"));
+    let new = actual
+        .lines()
+        .filter(|line| !was.contains(line))
+        .map(|line| format!("+ {line}"));
+    let mut lines: Vec<String> = gone.chain(new).collect();
+    if lines.len() > MAX_DIFF_LINES {
+        let more = lines.len() - MAX_DIFF_LINES;
+        lines.truncate(MAX_DIFF_LINES);
+        lines.push(format!("... and {more} more"));
+    }
+    lines
+}
+
+/// How many differing lines a failure shows.
+const MAX_DIFF_LINES: usize = 40;
+
+/// Asserts that two texts have the same lines, showing those that differ.
+pub fn assert_same_lines(expected: &str, actual: &str, what: &str) {
+    let differing = diff_lines(expected, actual);
+    assert!(
+        expected == actual,
+        "{what}: they differ (- expected, + actual):\n{}",
+        differing.join("\n")
+    );
+}
+
+/// A kernel state (as `dump_state` prints it, normalized) as one line a
+/// value: `ns1.links[veth1].mtu = 1400`, array items named by what they
+/// are (their interface, route or address) rather than by position.
+pub fn state_lines(state: &Value) -> String {
+    let mut lines = Vec::new();
+    flatten(&normalize(state), String::new(), &mut lines);
+    lines.sort();
+    lines.join("\n")
+}
+
+fn flatten(value: &Value, path: String, lines: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                let key = if key.is_empty() { "(here)" } else { key };
+                let path = if path.is_empty() {
+                    key.to_string()
+                } else {
+                    format!("{path}.{key}")
+                };
+                flatten(value, path, lines);
+            }
+        }
+        Value::Array(items) => {
+            for (position, item) in items.iter().enumerate() {
+                let name = item_name(item).unwrap_or_else(|| position.to_string());
+                flatten(item, format!("{path}[{name}]"), lines);
+            }
+        }
+        leaf => lines.push(format!("{path} = {leaf}")),
+    }
+}
+
+/// What an item of an `ip -j` list is: a flag, an interface, an address,
+/// or a route (its destination, table and device).
+fn item_name(item: &Value) -> Option<String> {
+    let field = |key: &str| item.get(key).and_then(Value::as_str);
+    if let Some(flag) = item.as_str() {
+        return Some(flag.to_string());
+    }
+    if let Some(local) = field("local") {
+        return Some(format!("{local}/{}", item["prefixlen"]));
+    }
+    if let Some(dst) = field("dst") {
+        let table = field("table").unwrap_or("main");
+        return Some(format!("{dst} {table} {}", field("dev").unwrap_or("")));
+    }
+    field("ifname").map(str::to_string)
+}
+
+/// Asserts that two kernel states (as `dump_state` prints them) are the
+/// same once normalized, showing the values that differ.
+pub fn assert_same_state(expected: &Value, actual: &Value, what: &str) {
+    assert_same_lines(&state_lines(expected), &state_lines(actual), what);
 }
 
 /// What a refused command did.
@@ -252,9 +342,10 @@ pub struct Refusal {
     pub status: i32,
     /// Its stderr.
     pub stderr: String,
-    /// Whether links, addresses, routes, sysctls, the nf_tables ruleset
-    /// and the journal's standing entries were all left as they were.
-    pub unchanged: bool,
+    /// What it changed of links, addresses, routes, sysctls, the
+    /// nf_tables ruleset and the journal's standing entries (nothing, when
+    /// it left them all as they were), as differing lines.
+    pub changes: Vec<String>,
 }
 
 /// Runs `command` after `setup` in a sandbox, its stdin `/run/stdin` (empty
@@ -287,15 +378,24 @@ pub fn refusal(setup: &str, command: &str) -> Refusal {
         "#
     ))
     .ok();
-    let unchanged = normalize(&run.json("before")) == normalize(&run.json("after"))
-        && run.section("sysctls") == "unchanged"
-        && run.section("nft") == "unchanged"
-        && journal_standing(&run.section("journal-before"))
-            == journal_standing(&run.section("journal-after"));
+    let mut changes = diff_lines(
+        &state_lines(&run.json("before")),
+        &state_lines(&run.json("after")),
+    );
+    for part in ["sysctls", "nft"] {
+        if run.section(part) != "unchanged" {
+            changes.push(format!("{part}: {}", run.section(part)));
+        }
+    }
+    let journal = |name: &str| -> String {
+        let standing = journal_standing(&run.section(name));
+        standing.iter().map(Value::to_string).collect::<Vec<_>>().join("\n")
+    };
+    changes.extend(diff_lines(&journal("journal-before"), &journal("journal-after")));
     Refusal {
         status: run.section("status").parse().expect("a status"),
         stderr: run.section("stderr"),
-        unchanged,
+        changes,
     }
 }
 
@@ -321,8 +421,9 @@ pub fn assert_refused(program: &str, cases: &[(&str, &str, i32, &str)]) {
             "{command}: {stderr:?} should mention {words:?}"
         );
         assert!(
-            refusal.unchanged,
-            "{command}: changed the state or the journal"
+            refusal.changes.is_empty(),
+            "{command}: changed the state or the journal:\n{}",
+            refusal.changes.join("\n")
         );
     }
 }
@@ -362,13 +463,14 @@ pub fn mirror(command: &str, setup: &str, arguments: &str, dump: &str) -> Mirror
 pub fn assert_mirrored_by_ip(command: &str, setup: &str, arguments: &str) {
     let mirror = mirror(command, setup, arguments, "dump_state");
     assert!(!mirror.plan.is_empty(), "{arguments}: empty plan");
-    let state = |text: &str| {
-        normalize(&serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}")))
-    };
-    assert_eq!(
-        state(&mirror.by_command),
-        state(&mirror.by_plan),
-        "{command} {arguments}: the command and its --dry-run plan run by ip differ; plan:\n{}",
-        mirror.plan
+    let state =
+        |text: &str| -> Value { serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}")) };
+    assert_same_state(
+        &state(&mirror.by_plan),
+        &state(&mirror.by_command),
+        &format!(
+            "{command} {arguments} (+) and its --dry-run plan run by ip (-); plan:\n{}",
+            mirror.plan
+        ),
     );
 }

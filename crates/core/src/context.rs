@@ -36,8 +36,12 @@ struct Handle {
 
 impl Handle {
     fn new(fd: OwnedFd, socket: RouteSocket) -> Result<Self> {
+        let id = NsId {
+            cookie: socket.netns_cookie(),
+            ..netns::id_of(fd.as_fd())?
+        };
         Ok(Handle {
-            id: netns::id_of(fd.as_fd())?,
+            id,
             fd,
             socket,
             indexes: HashMap::new(),
@@ -212,11 +216,27 @@ impl Context {
             self.named.remove(name);
             return Presence::Gone;
         };
-        if self.named.get(name).is_some_and(|handle| handle.id != now) {
+        if self
+            .named
+            .get(name)
+            .is_some_and(|handle| !handle.id.same_inode(&now))
+        {
             self.named.remove(name);
         }
-        match recorded {
-            Some(id) if id != now => Presence::Replaced,
+        let Some(recorded) = recorded else {
+            return Presence::There;
+        };
+        if !recorded.same_inode(&now) {
+            return Presence::Replaced;
+        }
+        // The same inode may be a namespace made since: the cookie tells.
+        let cookie = match (recorded.cookie, self.handle(Some(name))) {
+            (None, _) => return Presence::There,
+            (Some(_), Err(_)) => return Presence::Replaced,
+            (Some(cookie), Ok(handle)) => (cookie, handle.id.cookie),
+        };
+        match cookie {
+            (recorded, Some(now)) if recorded != now => Presence::Replaced,
             _ => Presence::There,
         }
     }

@@ -76,22 +76,6 @@ pub fn errno_words(errno: i32) -> String {
     words.to_string()
 }
 
-/// `CAP_NET_ADMIN`'s bit in a capability set.
-const CAP_NET_ADMIN: u32 = 12;
-
-/// Whether this process may change the network: it has `CAP_NET_ADMIN`
-/// in its effective capability set (as root has, or a user namespace's root).
-pub fn may_change_the_network() -> bool {
-    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
-        return true;
-    };
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("CapEff:"))
-        .and_then(|set| u64::from_str_radix(set.trim(), 16).ok())
-        .map_or(true, |set| set & (1 << CAP_NET_ADMIN) != 0)
-}
-
 /// The error of a process that may not change the network.
 pub fn needs_net_admin() -> Error {
     Error::failed(

@@ -128,10 +128,6 @@ impl Journal {
     }
 
     fn cannot(&self, what: &str, error: &std::io::Error) -> Error {
-        let denied = matches!(error.raw_os_error(), Some(libc::EACCES | libc::EPERM));
-        if denied && !crate::error::may_change_the_network() {
-            return crate::error::needs_net_admin();
-        }
         Error::failed(format!(
             "cannot {what} the journal {}: {}",
             self.path.display(),

@@ -57,6 +57,13 @@ impl fmt::Display for KernelError {
 
 impl std::error::Error for KernelError {}
 
+/// `SO_NETNS_COOKIE` (not in the libc crate yet): the socket's network
+/// namespace's cookie, a number the kernel never gives twice.
+#[cfg(not(target_arch = "sparc64"))]
+const SO_NETNS_COOKIE: libc::c_int = 71;
+#[cfg(target_arch = "sparc64")]
+const SO_NETNS_COOKIE: libc::c_int = 0x0050;
+
 /// How many messages [`NetlinkSocket::request_all`] puts in one write: few
 /// enough that their acks fit the socket's receive buffer.
 const MESSAGES_PER_WRITE: usize = 64;
@@ -88,6 +95,27 @@ impl NetlinkSocket {
             sequence: 0,
             buffer: Vec::with_capacity(RECEIVE_BUFFER),
         })
+    }
+
+    /// The cookie of the network namespace the socket is in; `None` from a
+    /// kernel before 5.14.
+    pub fn netns_cookie(&self) -> Option<u64> {
+        use std::os::fd::AsRawFd;
+        let mut cookie: u64 = 0;
+        let mut length = std::mem::size_of::<u64>() as libc::socklen_t;
+        // SAFETY: the socket is open for the call; the kernel writes at most
+        // `length` bytes (8, the size of `cookie`) into `cookie`, which lives
+        // through the call, and reports the length written in `length`.
+        let answer = unsafe {
+            libc::getsockopt(
+                self.socket.as_raw_fd(),
+                libc::SOL_SOCKET,
+                SO_NETNS_COOKIE,
+                (&mut cookie as *mut u64).cast(),
+                &mut length,
+            )
+        };
+        (answer == 0 && length as usize == std::mem::size_of::<u64>()).then_some(cookie)
     }
 
     /// Sends `message` with `flags` and waits for the kernel's ack.

@@ -35,15 +35,20 @@ static RUN_DIR_READY: AtomicBool = AtomicBool::new(false);
 /// `ip netns add` or vethkit may be between creating it and mounting on it.
 const HALF_MADE_WAIT: Duration = Duration::from_secs(2);
 
-/// What tells one network namespace from another while it lives: the
-/// device and inode number of its nsfs file. A namespace deleted and made
-/// again under the same name has another.
+/// What tells one network namespace from another: the device and inode
+/// number of its nsfs file, and its cookie. The kernel gives a new
+/// namespace the inode number of one freed before, so a namespace deleted
+/// and made again under the same name may well have the same inode; its
+/// cookie (`SO_NETNS_COOKIE`, Linux 5.14) is never given twice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct NsId {
     /// The nsfs device.
     pub dev: u64,
     /// The namespace's inode number.
     pub ino: u64,
+    /// The namespace's cookie, where the kernel tells it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cookie: Option<u64>,
 }
 
 impl NsId {
@@ -52,11 +57,18 @@ impl NsId {
         NsId {
             dev: metadata.dev(),
             ino: metadata.ino(),
+            cookie: None,
         }
+    }
+
+    /// Whether both name the same nsfs inode (which a namespace made
+    /// later may have too: see [`NsId`]).
+    pub fn same_inode(&self, other: &NsId) -> bool {
+        (self.dev, self.ino) == (other.dev, other.ino)
     }
 }
 
-/// The identity of the namespace `fd` refers to.
+/// The identity of the namespace `fd` refers to (its cookie not known).
 pub fn id_of(fd: BorrowedFd<'_>) -> Result<NsId> {
     let stat = nix::sys::stat::fstat(fd).map_err(|errno| {
         Error::failed(format!(
@@ -67,6 +79,7 @@ pub fn id_of(fd: BorrowedFd<'_>) -> Result<NsId> {
     Ok(NsId {
         dev: stat.st_dev,
         ino: stat.st_ino,
+        cookie: None,
     })
 }
 

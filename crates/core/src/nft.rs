@@ -399,10 +399,13 @@ pub fn resolve(socket: &mut NetfilterSocket, ops: &[Op]) -> Result<Resolved, Ker
                 };
                 match (now, recorded_table) {
                     (None, _) => {
-                        note(Skip::Gone(format!(
-                            "not deleting the rules of table ip {}: it is gone",
-                            chain.table
-                        )));
+                        note(Skip::gone(
+                            recorded_table.is_some(),
+                            format!(
+                                "not deleting the rules of table ip {}: it is gone",
+                                chain.table
+                            ),
+                        ));
                         continue;
                     }
                     (Some(now), Some(recorded)) if now != *recorded => {
@@ -423,10 +426,13 @@ pub fn resolve(socket: &mut NetfilterSocket, ops: &[Op]) -> Result<Resolved, Ker
                     .map(|listed| listed.handle)
                     .collect();
                 if matching.is_empty() {
-                    note(Skip::Gone(format!(
-                        "not deleting the rule {} of {chain}: it is gone",
-                        quoted(comment)
-                    )));
+                    note(Skip::gone(
+                        handle.is_some(),
+                        format!(
+                            "not deleting the rule {} of {chain}: it is gone",
+                            quoted(comment)
+                        ),
+                    ));
                 }
                 ops_out.extend(matching.into_iter().map(|found| Op::DeleteRule {
                     chain: chain.clone(),
@@ -436,9 +442,10 @@ pub fn resolve(socket: &mut NetfilterSocket, ops: &[Op]) -> Result<Resolved, Ker
                 }));
             }
             Op::DeleteTable { table, handle } => match (table_handle(socket, table)?, handle) {
-                (None, _) => note(Skip::Gone(format!(
-                    "not deleting table ip {table}: it is gone"
-                ))),
+                (None, _) => note(Skip::gone(
+                    handle.is_some(),
+                    format!("not deleting table ip {table}: it is gone"),
+                )),
                 (Some(now), Some(recorded)) if now != *recorded => note(not_the_table(table)),
                 (Some(now), _) => ops_out.push(Op::DeleteTable {
                     table: table.clone(),

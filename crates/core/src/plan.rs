@@ -11,6 +11,7 @@ use crate::cover::Deletions;
 use crate::error::{Error, Result};
 use crate::journal::{Entry, Journal};
 use crate::lookup;
+use crate::rtnl;
 use crate::step::{Skip, Step};
 
 /// The steps one invocation (or one line of a batch) will take, in order.
@@ -47,6 +48,8 @@ pub struct Executor {
     pub journal: Journal,
     /// Dry run and verbosity.
     pub mode: Mode,
+    /// Set once this process is known to be allowed to change the network.
+    privileged: bool,
 }
 
 impl Executor {
@@ -57,6 +60,7 @@ impl Executor {
             context: Context::new()?,
             journal: Journal::new()?,
             mode,
+            privileged: false,
         })
     }
 
@@ -112,6 +116,7 @@ impl Executor {
     /// every change it made findable). Returns each plan's undos, to give
     /// [`Self::apply`].
     pub fn record(&mut self, plans: &[&Plan]) -> Result<Vec<Undos>> {
+        self.check_privilege()?;
         let mut undos: Vec<Undos> = plans.iter().map(|plan| Undos::of(plan)).collect();
         let steps = undos
             .iter()
@@ -121,6 +126,23 @@ impl Executor {
             undo.entry = entries.next();
         }
         Ok(undos)
+    }
+
+    /// Before the first change: says so in words when this process may not
+    /// change the network, rather than let the journal or the first
+    /// request fail for it.
+    fn check_privilege(&mut self) -> Result<()> {
+        if self.privileged {
+            return Ok(());
+        }
+        let socket = self.context.socket(None)?;
+        match rtnl::try_a_change(socket) {
+            Err(error) if error.errno == libc::EPERM => Err(crate::error::needs_net_admin()),
+            _ => {
+                self.privileged = true;
+                Ok(())
+            }
+        }
     }
 
     /// Applies the steps of `plan`, whose undos are `undos`, adding each
@@ -169,8 +191,8 @@ impl Executor {
 
     /// Prints what an undo left alone, one line each, on stderr.
     pub fn report(&self, skipped: &[Skip]) {
-        for skip in skipped {
-            eprintln!("{}: {}", self.program, skip.note());
+        for note in skipped.iter().filter_map(Skip::note) {
+            eprintln!("{}: {note}", self.program);
         }
     }
 

@@ -266,6 +266,12 @@ fn find_links(
     deletions: &[LinkDeletion<'_>],
     listing: &mut Option<Vec<Link>>,
 ) -> Result<Vec<Found<Link>>> {
+    // A link another deletion here is about is not "made since" for a
+    // deletion whose own link is gone: that one is simply gone.
+    let about: HashSet<u32> = deletions
+        .iter()
+        .filter_map(|deletion| deletion.object.ifindex)
+        .collect();
     let mut found = Vec::new();
     for deletion in deletions {
         if let Some(skip) = check_netns(context, netns, deletion.object.netns_id) {
@@ -278,7 +284,11 @@ fn find_links(
         let links = listing.as_deref().unwrap_or_default();
         let index = deletion.object.ifindex;
         let at_index = index.and_then(|index| links.iter().find(|link| link.index == index));
-        let named = || Ok(links.iter().find(|link| link.name == deletion.name.as_str()));
+        let named = || {
+            Ok(links.iter().find(|link| {
+                link.name == deletion.name.as_str() && !about.contains(&link.index)
+            }))
+        };
         found.push(match identify(deletion.name, netns, index, at_index, named)? {
             Found::Ours(link) if link.kind.as_deref() == Some(deletion.kind) => {
                 Found::Ours(link.clone())

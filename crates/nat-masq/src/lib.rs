@@ -59,15 +59,20 @@ fn delete(executor: &mut Executor, bridge: &IfName, subnets: &[Ipv4Net]) -> Resu
             format!("of {bridge} for {}", subnets.join(", "))
         }
     };
-    if plan.steps.is_empty() {
+    let Some((rules, table)) = removing else {
         eprintln!("nat-masq: no rules {of} to remove");
         return Ok(());
-    }
+    };
     executor.run(&plan)?;
     if executor.mode.dry_run {
         return Ok(());
     }
-    eprintln!("nat-masq: removed {removing} {of}");
+    let table = if table {
+        format!(" and table ip {TABLE}")
+    } else {
+        String::new()
+    };
+    eprintln!("nat-masq: removed {rules} {of}{table}");
     let mut undone = Vec::new();
     for entry in executor.journal.entries(executor.program)? {
         if let Step::Nft { ops } = &entry.undo {
@@ -206,12 +211,13 @@ fn all_chains() -> [ChainRef; 3] {
 
 /// The steps that remove vethkit's rules for `bridge` (those of `subnets`
 /// only, when given), and vethkit's table once nothing is left in it; and
-/// what they remove, in words.
+/// what they remove: how many rules, in words, and whether the table goes
+/// (`None`: nothing).
 fn plan_delete(
     context: &mut Context,
     bridge: &IfName,
     subnets: &[Ipv4Net],
-) -> Result<(Plan, String)> {
+) -> Result<(Plan, Option<(String, bool)>)> {
     let belongs = |comment: &str| {
         if subnets.is_empty() {
             rules::belongs(comment, bridge, None)
@@ -241,26 +247,25 @@ fn plan_delete(
             }
         }
     }
-    let rule_count = ops.len();
-    let mut removing = match rule_count {
+    let rules = match ops.len() {
+        0 => return Ok((Plan::default(), None)),
         1 => "1 rule".to_string(),
         count => format!("{count} rules"),
     };
     let table = nft::table_handle(context.netfilter()?, TABLE)
         .map_err(|error| Error::failed(format!("cannot look up table ip {TABLE}: {error}")))?;
-    if let (Some(handle), 0, true) = (table, left_in_table, rule_count > 0) {
+    let table_goes = table.is_some() && left_in_table == 0;
+    if let (Some(handle), true) = (table, table_goes) {
         ops.retain(|op| !matches!(op, Op::DeleteRule { chain, .. } if chain.table == TABLE));
         ops.push(Op::DeleteTable {
             table: TABLE.to_string(),
             handle: Some(handle),
         });
-        removing += &format!(" and table ip {TABLE}");
     }
-    let mut plan = Plan::default();
-    if !ops.is_empty() {
-        plan.push(Step::Nft { ops });
-    }
-    Ok((plan, removing))
+    let plan = Plan {
+        steps: vec![Step::Nft { ops }],
+    };
+    Ok((plan, Some((rules, table_goes))))
 }
 
 /// Prints vethkit's rules (those of `bridge`, when given): `ip TABLE

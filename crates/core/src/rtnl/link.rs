@@ -151,6 +151,15 @@ pub fn set_up(socket: &mut RouteSocket, name: &IfName, up: bool) -> Result<(), K
     socket.request(RouteNetlinkMessage::NewLink(message), 0)
 }
 
+/// Asks the kernel for a change that changes nothing (lo, index 1 in every
+/// namespace, set as it is): it answers EPERM to a process that may not
+/// change the socket's namespace, as it would any change.
+pub fn try_a_change(socket: &mut RouteSocket) -> Result<(), KernelError> {
+    let mut message = LinkMessage::default();
+    message.header.index = 1;
+    socket.request(RouteNetlinkMessage::NewLink(message), 0)
+}
+
 /// Brings the link of index `index` up or down.
 pub fn set_up_by_index(socket: &mut RouteSocket, index: u32, up: bool) -> Result<(), KernelError> {
     let mut message = LinkMessage::default();

@@ -106,7 +106,7 @@ pub(crate) fn identify<L>(
         (Some(_), Some(_)) => Found::Skip(Skip::Replaced(format!(
             "{name}{here} is not the interface vethkit made or changed, but one made since under that name"
         ))),
-        (_, None) => Found::Skip(Skip::Gone(format!("{name}{here} is gone"))),
+        (index, None) => Found::Skip(Skip::gone(index.is_some(), format!("{name}{here} is gone"))),
     })
 }
 
@@ -120,7 +120,10 @@ pub(crate) fn check_netns(
     let name = netns.as_ref()?;
     match context.presence(Some(name), recorded) {
         Presence::There => None,
-        Presence::Gone => Some(Skip::Gone(format!("netns {name} is gone"))),
+        Presence::Gone => Some(Skip::gone(
+            recorded.is_some(),
+            format!("netns {name} is gone"),
+        )),
         Presence::Replaced => Some(Skip::Replaced(format!(
             "netns {name} is not the namespace vethkit made or worked in, but one made since under that name"
         ))),
@@ -168,9 +171,10 @@ fn on_recorded_link(
     };
     let socket = context.socket(netns.as_ref())?;
     match request(socket, &link) {
-        Err(error) if gone.contains(&error.errno) => Ok(Outcome::skipped(Skip::Gone(format!(
-            "{skipping}: it is undone already"
-        )))),
+        Err(error) if gone.contains(&error.errno) => Ok(Outcome::skipped(Skip::gone(
+            !object.is_unknown(),
+            format!("{skipping}: it is undone already"),
+        ))),
         Err(error) => Err(refused("undo a change of", name, netns.as_ref(), error)),
         Ok(()) => Ok(Outcome::done()),
     }
@@ -475,9 +479,10 @@ fn restore_skip(context: &mut Context, restore: &Restore<'_>) -> Result<Option<S
         return Ok(Some(skip.after(&skipping)));
     }
     Ok(match context.inside(netns.as_ref(), || sysctl::read(key))? {
-        Err(Problem::Missing) => Some(Skip::Gone(format!(
-            "{skipping}: the key is gone (its interface was deleted)"
-        ))),
+        Err(Problem::Missing) => Some(Skip::gone(
+            restore.wrote.is_some(),
+            format!("{skipping}: the key is gone (its interface was deleted)"),
+        )),
         Ok(now) => restore
             .wrote
             .filter(|wrote| !sysctl::same_value(&now, wrote))
@@ -514,9 +519,10 @@ pub(crate) fn netns_deletion_skip(
 ) -> Option<Skip> {
     match context.presence(Some(name), netns_id) {
         Presence::There => None,
-        Presence::Gone => Some(Skip::Gone(format!(
-            "not deleting netns {name}: it is gone"
-        ))),
+        Presence::Gone => Some(Skip::gone(
+            netns_id.is_some(),
+            format!("not deleting netns {name}: it is gone"),
+        )),
         Presence::Replaced => Some(Skip::Replaced(format!(
             "not deleting netns {name}: it is not the namespace vethkit made, but one made since under that name"
         ))),
@@ -759,8 +765,10 @@ impl Step {
                 ..
             } => {
                 write_sysctl(context, netns, key, value, Some(was), false)?;
-                let id = context.netns_id(netns.as_ref())?;
-                Ok(Outcome::made_if(id.map(Made::Netns)))
+                Ok(Outcome::made(Made::Sysctl {
+                    wrote: value.clone(),
+                    netns_id: context.netns_id(netns.as_ref())?,
+                }))
             }
             Step::SysctlRestore {
                 netns,

@@ -37,6 +37,13 @@ impl Object {
 pub enum Made {
     /// A named namespace (made, or worked in).
     Netns(NsId),
+    /// A sysctl written: the value, and the named namespace's identity.
+    Sysctl {
+        /// The value written.
+        wrote: String,
+        /// The identity of the named namespace written in.
+        netns_id: Option<NsId>,
+    },
     /// A link, and for a port, the index of its bridge.
     Link {
         /// The link.
@@ -111,7 +118,11 @@ impl Outcome {
 /// Why an undo leaves its object alone, in words.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Skip {
-    /// The object is gone already: nothing to undo.
+    /// Nothing there, and nothing recorded says the change was ever made
+    /// (recorded before it was applied, it may never have been): nothing
+    /// to say.
+    NotMade,
+    /// The object made is gone already: nothing to undo.
     Gone(String),
     /// Another object has its name now (or a sysctl another value): it
     /// is not the one the change made, and stays.
@@ -119,16 +130,28 @@ pub enum Skip {
 }
 
 impl Skip {
-    /// The words.
-    pub fn note(&self) -> &str {
+    /// The words, when there is something to say.
+    pub fn note(&self) -> Option<&str> {
         match self {
-            Skip::Gone(note) | Skip::Replaced(note) => note,
+            Skip::NotMade => None,
+            Skip::Gone(note) | Skip::Replaced(note) => Some(note),
         }
     }
 
-    /// The same skip, its words put after `prefix` (as "nothing to delete").
+    /// Gone, said in `note` when the object was known to be made (`made`),
+    /// else [`Skip::NotMade`].
+    pub fn gone(made: bool, note: String) -> Skip {
+        if made {
+            Skip::Gone(note)
+        } else {
+            Skip::NotMade
+        }
+    }
+
+    /// The same skip, its words put after `prefix` (as "not deleting").
     pub fn after(self, prefix: &str) -> Skip {
         match self {
+            Skip::NotMade => Skip::NotMade,
             Skip::Gone(note) => Skip::Gone(format!("{prefix}: {note}")),
             Skip::Replaced(note) => Skip::Replaced(format!("{prefix}: {note}")),
         }

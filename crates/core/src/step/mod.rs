@@ -361,15 +361,15 @@ impl Step {
             Step::SysctlSet {
                 netns,
                 key,
-                value,
                 was,
                 also_was,
+                ..
             } => Some(Step::SysctlRestore {
                 netns,
                 key,
                 value: was,
                 also: also_was,
-                wrote: Some(value),
+                wrote: None,
                 netns_id: None,
             }),
             Step::Nft { ops } => {
@@ -390,8 +390,19 @@ impl Step {
     /// that it acts on that object only.
     pub fn pin(&mut self, made: &Made) {
         match (self, made) {
-            (Step::NetnsDel { netns_id, .. }, Made::Netns(id))
-            | (Step::SysctlRestore { netns_id, .. }, Made::Netns(id)) => *netns_id = Some(*id),
+            (Step::NetnsDel { netns_id, .. }, Made::Netns(id)) => *netns_id = Some(*id),
+            (
+                Step::SysctlRestore {
+                    wrote, netns_id, ..
+                },
+                Made::Sysctl {
+                    wrote: written,
+                    netns_id: id,
+                },
+            ) => {
+                *wrote = Some(written.clone());
+                *netns_id = *id;
+            }
             (
                 Step::LinkDel { object, .. }
                 | Step::LinkDown { object, .. }
@@ -555,7 +566,11 @@ mod tests {
         );
         assert_eq!(serde_json::from_str::<Step>(&json).unwrap(), step);
         let mut pinned = step.clone();
-        let id = NsId { dev: 4, ino: 4026532179 };
+        let id = NsId {
+            dev: 4,
+            ino: 4026532179,
+            cookie: Some(3),
+        };
         pinned.pin(&Made::Link {
             object: Object {
                 netns_id: Some(id),
@@ -566,14 +581,18 @@ mod tests {
         let json = serde_json::to_string(&pinned).unwrap();
         assert_eq!(
             json,
-            r#"{"step":"link-del","netns":"ns1","name":"veth1","kind":"veth","netns_id":{"dev":4,"ino":4026532179},"ifindex":7}"#
+            r#"{"step":"link-del","netns":"ns1","name":"veth1","kind":"veth","netns_id":{"dev":4,"ino":4026532179,"cookie":3},"ifindex":7}"#
         );
         assert_eq!(serde_json::from_str::<Step>(&json).unwrap(), pinned);
     }
 
     #[test]
     fn undos_are_pinned_to_what_their_step_made() {
-        let id = NsId { dev: 4, ino: 9 };
+        let id = NsId {
+            dev: 4,
+            ino: 9,
+            cookie: None,
+        };
         let mut namespace = Step::NetnsAdd {
             name: "ns1".parse().unwrap(),
         }
@@ -594,7 +613,14 @@ mod tests {
             was: "0".into(),
             also_was: BTreeMap::new(),
         };
-        let Some(Step::SysctlRestore { value, wrote, .. }) = sysctl.undo() else {
+        let Some(mut restore) = sysctl.undo() else {
+            panic!("a sysctl change is undone by a restore");
+        };
+        restore.pin(&Made::Sysctl {
+            wrote: "1".into(),
+            netns_id: None,
+        });
+        let Step::SysctlRestore { value, wrote, .. } = restore else {
             panic!("a sysctl change is undone by a restore");
         };
         assert_eq!((value.as_str(), wrote.as_deref()), ("0", Some("1")));
