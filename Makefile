@@ -24,7 +24,7 @@ FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 COMMANDS := $(basename $(notdir $(wildcard man/*.8)))
 RELEASE_DIR := $(or $(CARGO_TARGET_DIR),target)/release
 
-.PHONY: all build debug test lint demo bench docs install uninstall vendor clean
+.PHONY: all build debug test lint demo bench docs install uninstall vendor clean tools-demo tools-test
 
 all: build
 
@@ -34,7 +34,14 @@ build:
 debug:
 	$(CARGO) build --locked --bins
 
-test: debug build
+# Say which packages are missing, and how to install them, before anything.
+tools-demo:
+	@tests/need-tools demo
+
+tools-test:
+	@tests/need-tools test
+
+test: tools-test debug build
 	$(CARGO) test --locked --workspace
 	CARGO=$(CARGO) tests/as-user
 
@@ -42,8 +49,8 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
-demo: build
-	tests/sandbox env PATH="$(CURDIR)/target/release:$$PATH" examples/walkthrough.sh
+demo: tools-demo build
+	tests/sandbox env PATH="$(CURDIR)/target/release:$$PATH:/usr/sbin:/sbin" examples/walkthrough.sh
 
 bench: build
 	$(CARGO) build --release --locked -p vethkit-tests --bin vethkit-bench

@@ -50,17 +50,24 @@ run br-attach br0 --addr 10.1.1.1/16
 echo "# veth-add prints the end it leaves here; br-attach reads it from stdin:"
 run_sh "veth-add veth3 br-veth3 --netns ns3 --addr 10.1.1.3/24 --gateway 10.1.1.1 | br-attach br0 -"
 run_sh "veth-add veth4 br-veth4 --netns ns4 --addr 10.1.1.4/24 --gateway 10.1.1.1 | br-attach br0 -"
-run bridge link show
+echo "# The bridge's ports (bridge link would name each port's peer as if it were here):"
+run ip -br link show master br0
 run netns-exec ns4 ping -c 2 10.1.1.3
 echo "# and the bridge's own address, the namespaces' gateway:"
 run netns-exec ns3 ping -c 2 10.1.1.1
 
 say "4. NAT to the fake outside, through a DROP policy"
-echo "# A host firewall as Docker leaves it: FORWARD policy DROP (bridged frames pass it too)."
+echo "# Forwarding on (recorded, so that the reset turns it off again), and a host firewall"
+echo "# as Docker leaves it: FORWARD policy DROP (bridged frames pass it too)."
+run sysctl-set net.ipv4.ip_forward=1
 run iptables -P FORWARD DROP
-run_sh "netns-exec ns3 ping -c 1 -W 1 203.0.113.1 || echo '# blocked, as expected'"
+echo "# ns4 and ns3 share br0, with nothing to route: only the policy can stop them now"
+echo "# (with br_netfilter loaded, frames bridged between ports pass iptables FORWARD):"
+run_sh "netns-exec ns4 ping -c 1 -W 1 10.1.1.3 >/dev/null && echo '# not blocked: br_netfilter is not loaded here' || echo '# blocked by the DROP policy'"
 run nat-masq --dry-run br0 10.1.1.0/24
 run nat-masq br0 10.1.1.0/24
+run netns-exec ns4 ping -c 2 10.1.1.3
+echo "# and ns3 reaches the outside, masqueraded as the uplink's 203.0.113.2:"
 run netns-exec ns3 ping -c 2 203.0.113.1
 run nft list ruleset
 run iptables -S FORWARD
@@ -69,7 +76,11 @@ say "5. Back to the default namespace"
 echo "# The walk-through's 'ip -n ns1 link set netns 1 dev veth1', to this namespace (never PID 1's):"
 run netns-reset --dry-run ns1
 run netns-reset ns1
+echo "# veth1 is back, down and without its address: the kernel moves a link to another"
+echo "# namespace down, leaving its addresses, routes and bridge port behind."
 run ip -br link show veth1
+echo "# What the reset will send; the veth1 of section 1, deleted by hand, is gone and left out:"
+run netns-reset --all --dry-run
 echo "# And instead of rebooting: undo everything vethkit recorded, and nothing else."
 run netns-reset --all
 run ip -br link show

@@ -8,8 +8,8 @@ complete -c br-attach -l no-up -d 'Leave the bridge and the ports down'
 complete -c br-attach -l dry-run -d 'Print the equivalent ip commands and change nothing'
 complete -c br-attach -s v -l verbose -d 'Print each step on stderr as it is applied'
 complete -c br-attach -s j -l json -d 'Print the bridge, its new ports and addresses as JSON'
-complete -c br-attach -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c br-attach -s V -l version -d 'Print version'
+complete -c br-attach -s h -l help -d 'Print a summary of the options and examples'
 
 # vethkit: the values clap cannot know are looked up when tab is pressed.
 

@@ -3,8 +3,8 @@ complete -c nat-masq -l list -d 'Show vethkit\'s rules (those of BRIDGE, when gi
 complete -c nat-masq -s j -l json -d 'Print the rules as one JSON array: those of BRIDGE once done, or all of vethkit\'s with no BRIDGE'
 complete -c nat-masq -l dry-run -d 'Print the equivalent commands (an nft -f here-document, sysctl -w) for sh, and change nothing'
 complete -c nat-masq -s v -l verbose -d 'Print each change on stderr as it is made'
-complete -c nat-masq -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nat-masq -s V -l version -d 'Print version'
+complete -c nat-masq -s h -l help -d 'Print a summary of the options and examples'
 
 # vethkit: the values clap cannot know are looked up when tab is pressed.
 

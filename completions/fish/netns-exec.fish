@@ -1,6 +1,6 @@
 complete -c netns-exec -l create -d 'Create the namespace first if it is missing'
-complete -c netns-exec -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netns-exec -s V -l version -d 'Print version'
+complete -c netns-exec -s h -l help -d 'Print a summary of the options and examples'
 
 # vethkit: the values clap cannot know are looked up when tab is pressed.
 

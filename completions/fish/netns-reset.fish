@@ -4,8 +4,8 @@ complete -c netns-reset -l keep-netns -d 'Move the links back but keep the names
 complete -c netns-reset -l missing-ok -d 'A namespace that does not exist is not an error'
 complete -c netns-reset -l dry-run -d 'Print the equivalent ip (and nft, sysctl) commands and change nothing'
 complete -c netns-reset -s v -l verbose -d 'Print each change on stderr as it is made'
-complete -c netns-reset -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c netns-reset -s V -l version -d 'Print version'
+complete -c netns-reset -s h -l help -d 'Print a summary of the options and examples'
 
 # vethkit: the values clap cannot know are looked up when tab is pressed.
 

@@ -2,8 +2,8 @@ complete -c sysctl-set -s n -l netns -d 'Work on the sysctls of network namespac
 complete -c sysctl-set -l restore -d 'Put back the values recorded before the first change (of KEYs, or all)'
 complete -c sysctl-set -l dry-run -d 'Print the equivalent sysctl commands and change nothing'
 complete -c sysctl-set -s v -l verbose -d 'Print each change on stderr as it is made'
-complete -c sysctl-set -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sysctl-set -s V -l version -d 'Print version'
+complete -c sysctl-set -s h -l help -d 'Print a summary of the options and examples'
 
 # vethkit: the values clap cannot know are looked up when tab is pressed.
 

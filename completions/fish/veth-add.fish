@@ -12,8 +12,8 @@ complete -c veth-add -l no-up -d 'Leave both ends (and the namespaces\' lo) down
 complete -c veth-add -l dry-run -d 'Print the equivalent ip commands and change nothing'
 complete -c veth-add -s v -l verbose -d 'Print each step on stderr as it is applied'
 complete -c veth-add -s j -l json -d 'Print one JSON object a pair instead of names'
-complete -c veth-add -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c veth-add -s V -l version -d 'Print version'
+complete -c veth-add -s h -l help -d 'Print a summary of the options and examples'
 
 # vethkit: the values clap cannot know are looked up when tab is pressed.
 

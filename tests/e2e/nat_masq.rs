@@ -125,7 +125,10 @@ fn mirror_dry_run_lines_run_by_sh_make_the_same_ruleset() {
         assert_same_lines(
             &mirror.by_plan,
             &mirror.by_command,
-            &format!("nat-masq {arguments} and its plan run by sh; plan:\n{}", mirror.plan),
+            &format!(
+                "nat-masq {arguments} and its plan run by sh; plan:\n{}",
+                mirror.plan
+            ),
         );
     }
 }
@@ -310,7 +313,11 @@ fn a_table_made_again_by_hand_is_left_alone() {
     )
     .ok();
     assert_eq!(run.section("same"), "same");
-    assert_eq!(run.section("forward"), "0", "the sysctl was still vethkit's");
+    assert_eq!(
+        run.section("forward"),
+        "0",
+        "the sysctl was still vethkit's"
+    );
     let reset = run.section("reset");
     assert!(
         reset.contains("not deleting in table ip vethkit: it is not the table vethkit made or added to, but one made since under that name"),
@@ -385,7 +392,12 @@ fn bad_input_is_a_one_line_error_and_changes_nothing() {
                 2,
                 "224.0.0.0/4 is a multicast range",
             ),
-            (bridge, "nat-masq --list br0 10.1.1.0/24", 2, "cannot be used"),
+            (
+                bridge,
+                "nat-masq --list br0 10.1.1.0/24",
+                2,
+                "cannot be used",
+            ),
         ],
     );
 }

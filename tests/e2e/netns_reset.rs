@@ -330,8 +330,10 @@ fn parallel_runs_are_all_recorded_and_all_undone() {
     for i in 1..=8 {
         let namespace = format!("h{i}");
         assert!(
-            standing.iter().any(|entry| entry["undo"]["step"] == "netns-del"
-                && entry["undo"]["name"] == namespace.as_str()),
+            standing
+                .iter()
+                .any(|entry| entry["undo"]["step"] == "netns-del"
+                    && entry["undo"]["name"] == namespace.as_str()),
             "h{i} is not recorded"
         );
         assert!(
@@ -382,14 +384,19 @@ fn a_batch_killed_at_any_moment_is_undone_completely() {
     assert_eq!(trials.len(), 8, "{}", run.stdout);
     let err = run.section("err");
     assert!(
-        err.contains("it ends part-way, as a write cut short (a full disk, say) leaves it; skipped")
-            && err.contains("1 line of the journal could not be read and was skipped"),
+        err.contains(
+            "it ends part-way, as a write cut short (a full disk, say) leaves it; skipped"
+        ) && err.contains("1 line of the journal could not be read and was skipped"),
         "{err}"
     );
     let mut killed_part_way = 0;
     for trial in trials {
         // The torn line is reported, skipped, and said in the exit status.
-        let status = if trial.starts_with("trial 0.3:") { 1 } else { 0 };
+        let status = if trial.starts_with("trial 0.3:") {
+            1
+        } else {
+            0
+        };
         assert!(
             trial.ends_with(&format!(
                 "status {status}, left 1 links 0 namespaces 0 files, journal 0 lines"
@@ -518,7 +525,10 @@ fn a_link_deleted_by_hand_is_not_deleted_again_under_its_name() {
         "#,
     )
     .ok();
-    assert_eq!(run.section("dry"), "ip link del dev veth1\nip netns del ns2");
+    assert_eq!(
+        run.section("dry"),
+        "ip link del dev veth1\nip netns del ns2"
+    );
     assert_eq!(
         run.section("reset"),
         "netns-reset: not deleting: veth1 is gone\nlo",
@@ -561,7 +571,11 @@ fn a_journal_of_the_previous_release_is_undone_by_name() {
         "#
     ))
     .ok();
-    assert_same_lines(&run.section("before"), &run.section("after"), "the state before the lab and after the reset");
+    assert_same_lines(
+        &run.section("before"),
+        &run.section("after"),
+        "the state before the lab and after the reset",
+    );
     assert_eq!(run.section("ruleset"), "");
     assert_eq!(run.section("journal"), "");
 }

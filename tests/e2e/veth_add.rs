@@ -290,7 +290,8 @@ fn errors_echo_long_input_cut_short() {
         assert!(error.contains(" bytes)"), "{part}: {error}");
     }
     assert!(
-        run.section("batch").starts_with("veth-add: /run/hosts: line 1: "),
+        run.section("batch")
+            .starts_with("veth-add: /run/hosts: line 1: "),
         "{}",
         run.section("batch")
     );

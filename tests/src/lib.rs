@@ -105,7 +105,7 @@ impl Run {
 /// marker [`Run::section`] looks for.
 pub fn sandbox(script: &str) -> Run {
     let path = format!(
-        "{}:{}",
+        "{}:{}:/usr/sbin:/sbin",
         bin_dir().display(),
         std::env::var("PATH").unwrap_or_default()
     );
@@ -232,7 +232,10 @@ pub fn journal_standing(journal: &str) -> Vec<Value> {
         };
         if let Some(gone) = value.get("gone") {
             standing.retain(|entry| entry.get("id") != Some(gone));
-        } else if let Some(earlier) = standing.iter_mut().find(|entry| entry.get("id") == value.get("id")) {
+        } else if let Some(earlier) = standing
+            .iter_mut()
+            .find(|entry| entry.get("id") == value.get("id"))
+        {
             *earlier = value;
         } else {
             standing.push(value);
@@ -389,9 +392,16 @@ pub fn refusal(setup: &str, command: &str) -> Refusal {
     }
     let journal = |name: &str| -> String {
         let standing = journal_standing(&run.section(name));
-        standing.iter().map(Value::to_string).collect::<Vec<_>>().join("\n")
+        standing
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
     };
-    changes.extend(diff_lines(&journal("journal-before"), &journal("journal-after")));
+    changes.extend(diff_lines(
+        &journal("journal-before"),
+        &journal("journal-after"),
+    ));
     Refusal {
         status: run.section("status").parse().expect("a status"),
         stderr: run.section("stderr"),
@@ -463,8 +473,9 @@ pub fn mirror(command: &str, setup: &str, arguments: &str, dump: &str) -> Mirror
 pub fn assert_mirrored_by_ip(command: &str, setup: &str, arguments: &str) {
     let mirror = mirror(command, setup, arguments, "dump_state");
     assert!(!mirror.plan.is_empty(), "{arguments}: empty plan");
-    let state =
-        |text: &str| -> Value { serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}")) };
+    let state = |text: &str| -> Value {
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+    };
     assert_same_state(
         &state(&mirror.by_plan),
         &state(&mirror.by_command),

@@ -132,6 +132,7 @@ pub const MANUAL: Manual = Manual {
     exit_statuses: EXIT_STATUSES,
     files: &[],
     see_also: &["bridge(8)", "ip-link(8)", "ip-address(8)"],
+    required: &[],
 };
 
 #[cfg(test)]

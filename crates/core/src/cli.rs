@@ -96,7 +96,9 @@ pub fn parse_cidr(text: &str) -> Result<IpNet, String> {
         IpNet::from(parse_ip(text)?)
     };
     match not_a_host_address(&net.addr()) {
-        Some(why) => Err(format!("{net} cannot be an interface's address: it is {why}")),
+        Some(why) => Err(format!(
+            "{net} cannot be an interface's address: it is {why}"
+        )),
         None => Ok(net),
     }
 }
@@ -176,6 +178,8 @@ mod tests {
             assert!(error.contains(why), "{bad}: {error}");
         }
         assert!(parse_gateway("10.1.1.1").is_ok());
-        assert!(parse_gateway("0.0.0.0").unwrap_err().contains("unspecified"));
+        assert!(parse_gateway("0.0.0.0")
+            .unwrap_err()
+            .contains("unspecified"));
     }
 }

@@ -97,8 +97,7 @@ pub struct Journal {
 /// absolute path (a relative one would put the journal wherever the command
 /// happens to run), or `/run/vethkit`.
 fn state_directory() -> Result<PathBuf> {
-    let Some(value) = std::env::var_os(STATE_DIR_VARIABLE).filter(|value| !value.is_empty())
-    else {
+    let Some(value) = std::env::var_os(STATE_DIR_VARIABLE).filter(|value| !value.is_empty()) else {
         return Ok(PathBuf::from(DEFAULT_STATE_DIR));
     };
     let directory = PathBuf::from(value);
@@ -246,7 +245,11 @@ impl Journal {
         forgotten: impl IntoIterator<Item = &'a Entry>,
     ) -> Result<()> {
         let mut lines: Vec<Line> = updated.into_iter().cloned().map(Line::from).collect();
-        lines.extend(forgotten.into_iter().map(|e| Line::Gone { gone: e.id.clone() }));
+        lines.extend(
+            forgotten
+                .into_iter()
+                .map(|e| Line::Gone { gone: e.id.clone() }),
+        );
         self.append(&lines)
     }
 
@@ -404,7 +407,11 @@ mod tests {
 
     fn standing_steps(directory: &std::path::Path) -> Vec<Step> {
         let contents = journal_in(directory).read().unwrap();
-        contents.entries.into_iter().map(|entry| entry.undo).collect()
+        contents
+            .entries
+            .into_iter()
+            .map(|entry| entry.undo)
+            .collect()
     }
 
     fn append_bytes(directory: &std::path::Path, bytes: &[u8]) {
@@ -470,8 +477,8 @@ mod tests {
         journal.record([down("b")]).unwrap();
         // A name cut inside a two-byte character, as a full disk leaves it.
         let line = r#"{"id":"t","undo":{"step":"netns-del","name":"\u00f1"}}"#;
-        let whole = serde_json::to_vec(&serde_json::from_str::<serde_json::Value>(line).unwrap())
-            .unwrap();
+        let whole =
+            serde_json::to_vec(&serde_json::from_str::<serde_json::Value>(line).unwrap()).unwrap();
         let cut = whole.iter().position(|b| *b == 0xc3).unwrap() + 1;
         append_bytes(&directory, &whole[..cut]);
         let contents = journal_in(&directory).read().unwrap();

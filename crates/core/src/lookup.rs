@@ -31,7 +31,16 @@ pub fn link(context: &mut Context, netns: &Netns, name: &IfName) -> Result<Optio
 /// Kinds of the fallback tunnel devices a kernel with their modules loaded
 /// puts in every new namespace (tunl0, sit0, gre0, ...).
 const FALLBACK_TUNNEL_KINDS: &[&str] = &[
-    "ipip", "sit", "ip6tnl", "gre", "gretap", "erspan", "ip6gre", "ip6gretap", "ip6erspan", "vti",
+    "ipip",
+    "sit",
+    "ip6tnl",
+    "gre",
+    "gretap",
+    "erspan",
+    "ip6gre",
+    "ip6gretap",
+    "ip6erspan",
+    "vti",
     "vti6",
 ];
 

@@ -26,6 +26,10 @@ pub struct Manual {
     pub files: &'static [(&'static str, &'static str)],
     /// Related pages outside vethkit, as `name(section)`.
     pub see_also: &'static [&'static str],
+    /// Positional arguments the manual shows as required: clap takes them
+    /// as optional only because another option stands for them (as
+    /// `--batch` does for veth-add's NAME and PEER).
+    pub required: &'static [&'static str],
 }
 
 /// The exit statuses of every command but netns-exec.
@@ -38,7 +42,7 @@ pub const EXIT_STATUSES: &[(&str, &str)] = &[
 /// The environment variables every command reads.
 pub const ENVIRONMENT: &[(&str, &str)] = &[(
     "VETHKIT_STATE_DIR",
-    "The directory holding the journal of changes, instead of /run/vethkit.",
+    "The directory holding the journal of changes, instead of /run/vethkit: an absolute path.",
 )];
 
 /// The files every command uses.
@@ -95,6 +99,7 @@ mod tests {
             exit_statuses: EXIT_STATUSES,
             files: &[],
             see_also: &[],
+            required: &[],
         };
         let help = manual.after_help();
         assert!(help.starts_with("Examples:\n  veth-add veth1 veth2\n\nExit status:\n  0  Done"));

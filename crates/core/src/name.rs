@@ -54,14 +54,20 @@ impl FromStr for IfName {
         } else if name == "." || name == ".." {
             Some("is reserved".to_string())
         } else if name.contains('%') {
-            Some("may not contain '%' (the kernel would number the interface: eth%d becomes eth0)".to_string())
+            Some(
+                "may not contain '%' (the kernel would number the interface: eth%d becomes eth0)"
+                    .to_string(),
+            )
         } else {
             name.chars()
                 .find(|c| *c == '/' || *c == ':' || c.is_whitespace() || c.is_control())
                 .map(|c| format!("may not contain {c:?}"))
         };
         match problem {
-            Some(problem) => Err(format!("invalid interface name {}: it {problem}", quoted(name))),
+            Some(problem) => Err(format!(
+                "invalid interface name {}: it {problem}",
+                quoted(name)
+            )),
             None => Ok(IfName(name.to_string())),
         }
     }
@@ -86,7 +92,10 @@ impl FromStr for NsName {
                 .map(|c| format!("may not contain {c:?}"))
         };
         match problem {
-            Some(problem) => Err(format!("invalid namespace name {}: it {problem}", quoted(name))),
+            Some(problem) => Err(format!(
+                "invalid namespace name {}: it {problem}",
+                quoted(name)
+            )),
             None => Ok(NsName(name.to_string())),
         }
     }
@@ -151,7 +160,16 @@ mod tests {
         for good in ["ns1", "lab-001", "a b", "x.y"] {
             assert!(good.parse::<NsName>().is_ok(), "{good}");
         }
-        for bad in ["", ".", "..", "../x", "a/b", "a\0", "a\nb", &"n".repeat(256)] {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../x",
+            "a/b",
+            "a\0",
+            "a\nb",
+            &"n".repeat(256),
+        ] {
             assert!(bad.parse::<NsName>().is_err(), "{bad:?}");
         }
         assert!("n".repeat(255).parse::<NsName>().is_ok());

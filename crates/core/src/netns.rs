@@ -86,7 +86,9 @@ pub fn id_of(fd: BorrowedFd<'_>) -> Result<NsId> {
 /// The identity of what is at `/run/netns/NAME` now (`None`: nothing):
 /// the namespace mounted there, or the plain file of one half made.
 pub fn named_id(name: &NsName) -> Option<NsId> {
-    fs::metadata(path(name)).ok().map(|metadata| NsId::of(&metadata))
+    fs::metadata(path(name))
+        .ok()
+        .map(|metadata| NsId::of(&metadata))
 }
 
 /// The file a named namespace is mounted on.

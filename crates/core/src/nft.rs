@@ -222,10 +222,13 @@ pub fn table_handle(socket: &mut NetfilterSocket, table: &str) -> Result<Option<
             message: Some("not a table in the reply".into()),
         });
     };
-    Ok(table.attributes.iter().find_map(|attribute| match attribute {
-        TableAttribute::Handle(handle) => Some(*handle),
-        _ => None,
-    }))
+    Ok(table
+        .attributes
+        .iter()
+        .find_map(|attribute| match attribute {
+            TableAttribute::Handle(handle) => Some(*handle),
+            _ => None,
+        }))
 }
 
 /// The rules of a chain, in order; none when the chain or table is missing.
@@ -570,16 +573,20 @@ pub fn apply(socket: &mut NetfilterSocket, ops: &[Op]) -> Result<Applied, Kernel
             NetfilterMessageInner::NfTables(NfTablesMessage::NewRule(rule)) => {
                 let (chain, listed) = rule_of(&rule);
                 if let Some(comment) = listed.comment {
-                    applied.handles.rules.insert((chain, comment), listed.handle);
+                    applied
+                        .handles
+                        .rules
+                        .insert((chain, comment), listed.handle);
                 }
             }
             _ => {}
         }
     }
     for table in added_to {
-        if !applied.handles.tables.contains_key(&table) {
-            if let Some(handle) = table_handle(socket, &table)? {
-                applied.handles.tables.insert(table, handle);
+        if let std::collections::hash_map::Entry::Vacant(slot) = applied.handles.tables.entry(table)
+        {
+            if let Some(handle) = table_handle(socket, slot.key())? {
+                slot.insert(handle);
             }
         }
     }

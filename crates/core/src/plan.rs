@@ -26,7 +26,6 @@ impl Plan {
     pub fn push(&mut self, step: Step) {
         self.steps.push(step);
     }
-
 }
 
 /// How a plan is executed.
@@ -163,7 +162,9 @@ impl Executor {
             let outcome = match step.apply(&mut self.context) {
                 Ok(outcome) => outcome,
                 Err(error) => {
-                    applied.never.extend(undos.by_ref().filter_map(|undo| undo.entry));
+                    applied
+                        .never
+                        .extend(undos.by_ref().filter_map(|undo| undo.entry));
                     result = Err(error);
                     break;
                 }
@@ -206,7 +207,10 @@ impl Executor {
         let mut gone = applied.never;
         for undo in applied.undos.into_iter().rev() {
             if let Step::NetnsDel { name, .. } = &undo.step {
-                if !matches!(lookup::holds_only_its_own_links(&mut self.context, name), Ok(true)) {
+                if !matches!(
+                    lookup::holds_only_its_own_links(&mut self.context, name),
+                    Ok(true)
+                ) {
                     eprintln!(
                         "{}: not deleting netns {name}: another invocation uses it now",
                         self.program

@@ -26,9 +26,7 @@ use crate::lookup;
 use crate::name::IfName;
 use crate::nft;
 use crate::rtnl::{self, Link};
-use crate::step::{
-    check_netns, identify, not_of_kind, Found, Object, Outcome, Skip, Step,
-};
+use crate::step::{check_netns, identify, not_of_kind, Found, Object, Outcome, Skip, Step};
 
 /// The first interface group tried for a group deletion ("vth\0"): far from
 /// the small numbers people give groups by hand.
@@ -285,17 +283,21 @@ fn find_links(
         let index = deletion.object.ifindex;
         let at_index = index.and_then(|index| links.iter().find(|link| link.index == index));
         let named = || {
-            Ok(links.iter().find(|link| {
-                link.name == deletion.name.as_str() && !about.contains(&link.index)
-            }))
+            Ok(links
+                .iter()
+                .find(|link| link.name == deletion.name.as_str() && !about.contains(&link.index)))
         };
-        found.push(match identify(deletion.name, netns, index, at_index, named)? {
-            Found::Ours(link) if link.kind.as_deref() == Some(deletion.kind) => {
-                Found::Ours(link.clone())
-            }
-            Found::Ours(link) => Found::Skip(not_of_kind(deletion.name, netns, deletion.kind, link)),
-            Found::Skip(skip) => Found::Skip(skip.after("not deleting")),
-        });
+        found.push(
+            match identify(deletion.name, netns, index, at_index, named)? {
+                Found::Ours(link) if link.kind.as_deref() == Some(deletion.kind) => {
+                    Found::Ours(link.clone())
+                }
+                Found::Ours(link) => {
+                    Found::Skip(not_of_kind(deletion.name, netns, deletion.kind, link))
+                }
+                Found::Skip(skip) => Found::Skip(skip.after("not deleting")),
+            },
+        );
     }
     Ok(found)
 }
@@ -327,7 +329,8 @@ fn delete_links(
         })
         .collect();
     let groups_in_use: HashSet<u32> = listing.iter().flatten().map(|link| link.group).collect();
-    let grouped = doomed.len() > 1 && delete_as_group(context, netns, &doomed, &groups_in_use).is_ok();
+    let grouped =
+        doomed.len() > 1 && delete_as_group(context, netns, &doomed, &groups_in_use).is_ok();
     deletions
         .iter()
         .zip(found)

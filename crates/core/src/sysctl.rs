@@ -131,7 +131,10 @@ impl Problem {
             (Problem::Missing, _) => format!("no sysctl {key} (see sysctl -a)"),
             (Problem::Directory, _) => format!("{key} is a directory of keys, not a key"),
             (Problem::Errno(libc::EINVAL), Some(value)) => {
-                format!("the kernel refuses {} for {key}: invalid value", quoted(value))
+                format!(
+                    "the kernel refuses {} for {key}: invalid value",
+                    quoted(value)
+                )
             }
             (Problem::Errno(errno), Some(_)) => {
                 format!("cannot write {key}: {}", errno_words(*errno))

@@ -126,6 +126,7 @@ pub const MANUAL: Manual = Manual {
     exit_statuses: EXIT_STATUSES,
     files: &[],
     see_also: &["nft(8)", "iptables(8)", "iptables-nft(8)"],
+    required: &[],
 };
 
 #[cfg(test)]
@@ -150,7 +151,11 @@ mod tests {
         assert!(parse_subnet("2001:db8::/64").unwrap_err().contains("IPv6"));
         assert!(parse_subnet("10.1.1.0/33").is_err());
         assert!(parse_subnet("banana").is_err());
-        assert!(parse_subnet("0.0.0.0/0").unwrap_err().contains("own traffic"));
-        assert!(parse_subnet("224.0.0.0/4").unwrap_err().contains("multicast"));
+        assert!(parse_subnet("0.0.0.0/0")
+            .unwrap_err()
+            .contains("own traffic"));
+        assert!(parse_subnet("224.0.0.0/4")
+            .unwrap_err()
+            .contains("multicast"));
     }
 }

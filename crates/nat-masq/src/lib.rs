@@ -76,8 +76,9 @@ fn delete(executor: &mut Executor, bridge: &IfName, subnets: &[Ipv4Net]) -> Resu
     let mut undone = Vec::new();
     for entry in executor.journal.entries(executor.program)? {
         if let Step::Nft { ops } = &entry.undo {
-            let resolved = nft::resolve(executor.context.netfilter()?, ops)
-                .map_err(|error| Error::failed(format!("cannot list the firewall rules: {error}")))?;
+            let resolved = nft::resolve(executor.context.netfilter()?, ops).map_err(|error| {
+                Error::failed(format!("cannot list the firewall rules: {error}"))
+            })?;
             if resolved.ops.is_empty() {
                 undone.push(entry);
             }

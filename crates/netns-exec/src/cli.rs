@@ -12,11 +12,13 @@ use vethkit_core::name::NsName;
 /// shows the namespace's interfaces, bind-mounts each /etc/netns/NS/FILE over
 /// /etc/FILE, and execs the command: no extra process, and the exit status is
 /// the command's (126 if it cannot be run, 127 if it is not found).
-/// With no command, runs $SHELL.
+/// With no command, runs $SHELL (or /bin/sh when $SHELL is not set, as
+/// nsenter does).
 #[derive(Debug, Parser)]
 #[command(
     name = "netns-exec",
     version,
+    override_usage = "netns-exec [--create] NS [CMD [ARG...]]",
     after_help = MANUAL.after_help()
 )]
 pub struct Cli {
@@ -28,7 +30,7 @@ pub struct Cli {
     #[arg(value_name = "NS")]
     pub netns: NsName,
 
-    /// The command and its arguments (default: $SHELL)
+    /// The command and its arguments (default: $SHELL, or /bin/sh)
     #[arg(
         value_name = "CMD",
         value_hint = ValueHint::CommandWithArguments,
@@ -73,6 +75,7 @@ pub const MANUAL: Manual = Manual {
          as ip netns exec does (resolv.conf, say).",
     )],
     see_also: &["ip-netns(8)", "nsenter(1)", "unshare(1)"],
+    required: &[],
 };
 
 #[cfg(test)]

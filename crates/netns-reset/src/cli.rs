@@ -107,13 +107,13 @@ pub const MANUAL: Manual = Manual {
             ],
         },
         Example {
-            command: "netns-reset ns3 | br-attach br0 -",
-            does: "Bring br-veth3 back and attach it to br0 again.",
+            command: "netns-reset --keep-netns ns3 | br-attach br1 -",
+            does: "Bring veth3 back from ns3 and attach it to another bridge, br1 \
+                   (its peer br-veth3 is on br0 already: both on one bridge would make a loop).",
             replaces: &[
-                "ip -n ns3 link set br-veth3 netns 1",
-                "ip netns delete ns3",
-                "ip link set br-veth3 master br0",
-                "ip link set br-veth3 up",
+                "ip -n ns3 link set veth3 netns 1",
+                "ip link set veth3 master br1",
+                "ip link set veth3 up",
             ],
         },
         Example {
@@ -128,7 +128,8 @@ pub const MANUAL: Manual = Manual {
         (
             "1",
             "The operation failed. For NS..., nothing was changed; for --all, \
-               what could not be undone stays in the journal for the next run.",
+               what could not be undone stays in the journal for the next run, and a line of \
+               the journal that could not be read was skipped (and said).",
         ),
         (
             "2",
@@ -137,6 +138,7 @@ pub const MANUAL: Manual = Manual {
     ],
     files: &[],
     see_also: &["ip-netns(8)", "ip-link(8)"],
+    required: &[],
 };
 
 #[cfg(test)]

@@ -80,6 +80,7 @@ pub const MANUAL: Manual = Manual {
         "The network sysctls, as the namespace worked in sees them.",
     )],
     see_also: &["sysctl(8)", "sysctl.conf(5)", "ip-sysctl(7)"],
+    required: &[],
 };
 
 #[cfg(test)]

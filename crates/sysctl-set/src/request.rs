@@ -159,7 +159,14 @@ mod tests {
 
     #[test]
     fn blanks_around_the_key_and_the_value_are_dropped_as_sysctl_does() {
-        let request = parse(&args(&["net.ipv4.ip_forward =1", " net.ipv4.conf.all.rp_filter = 2 "]), no_stdin).unwrap();
+        let request = parse(
+            &args(&[
+                "net.ipv4.ip_forward =1",
+                " net.ipv4.conf.all.rp_filter = 2 ",
+            ]),
+            no_stdin,
+        )
+        .unwrap();
         let Request::Set(set) = request else {
             panic!("a set request")
         };

@@ -7,7 +7,7 @@ use clap::Parser;
 use ipnet::IpNet;
 use vethkit_core::cli::{parse_cidr, parse_gateway};
 use vethkit_core::mac::Mac;
-use vethkit_core::manual::{Example, Manual, EXIT_STATUSES};
+use vethkit_core::manual::{Example, Manual};
 use vethkit_core::name::{IfName, NsName};
 
 /// Create a veth pair, with its ends placed in network namespaces, addressed, routed and up.
@@ -123,6 +123,8 @@ pub const MANUAL: Manual = Manual {
                 "ip link add veth1 type veth peer name veth2",
                 "ip link set veth1 netns ns1",
                 "ip link set veth2 netns ns2",
+                "ip netns exec ns1 ip link set lo up",
+                "ip netns exec ns2 ip link set lo up",
                 "ip netns exec ns1 ip addr add 10.1.1.1/24 dev veth1",
                 "ip netns exec ns2 ip addr add 10.1.1.2/24 dev veth2",
                 "ip netns exec ns1 ip link set veth1 up",
@@ -137,6 +139,7 @@ pub const MANUAL: Manual = Manual {
                 "ip netns add ns3",
                 "ip link add veth3 type veth peer name br-veth3",
                 "ip link set veth3 netns ns3",
+                "ip netns exec ns3 ip link set lo up",
                 "ip netns exec ns3 ip addr add 10.1.1.3/24 dev veth3",
                 "ip netns exec ns3 ip link set veth3 up",
                 "ip netns exec ns3 ip route add default via 10.1.1.1",
@@ -157,9 +160,22 @@ pub const MANUAL: Manual = Manual {
             replaces: &[],
         },
     ],
-    exit_statuses: EXIT_STATUSES,
+    exit_statuses: &[
+        ("0", "Done, or nothing needed doing."),
+        (
+            "1",
+            "The operation failed; nothing was changed. With --batch, the line that failed was \
+             undone and the lines after it were not made; the lines before it stay made.",
+        ),
+        (
+            "2",
+            "Bad usage: an unknown option, or a name or address that is not valid, on the command \
+             line or on any line of the batch. Nothing was changed.",
+        ),
+    ],
     files: &[],
     see_also: &["ip-link(8)", "ip-address(8)", "ip-route(8)", "ip-netns(8)", "veth(4)"],
+    required: &["name", "peer"],
 };
 
 #[cfg(test)]

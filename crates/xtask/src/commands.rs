@@ -15,7 +15,14 @@ pub struct Page {
 impl Page {
     fn of<Cli: CommandFactory>(manual: &'static Manual) -> Page {
         let mut command = Cli::command();
+        for name in manual.required {
+            command = command.mut_arg(*name, |arg| arg.required(true));
+        }
         command.build();
+        let command = command.mut_arg("help", |arg| {
+            arg.help("Print a summary of the options and examples")
+                .long_help(None::<&str>)
+        });
         Page { command, manual }
     }
 

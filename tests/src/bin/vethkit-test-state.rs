@@ -74,7 +74,10 @@ fn dump_one(netns: &[&str]) -> Result<Value, String> {
     let mut one = Map::new();
     one.insert("links".into(), json(&["-j", "-d", "link", "show"])?);
     one.insert("addrs".into(), json(&["-j", "addr", "show"])?);
-    one.insert("routes".into(), json(&["-j", "route", "show", "table", "all"])?);
+    one.insert(
+        "routes".into(),
+        json(&["-j", "route", "show", "table", "all"])?,
+    );
     one.insert(
         "routes6".into(),
         json(&["-j", "-6", "route", "show", "table", "all"])?,
@@ -118,7 +121,11 @@ fn unsettled(state: &Value) -> Option<String> {
                 return Some(format!("{name} in {netns:?} is {operstate}"));
             }
         }
-        for route in one["routes"].as_array()?.iter().chain(one["routes6"].as_array()?) {
+        for route in one["routes"]
+            .as_array()?
+            .iter()
+            .chain(one["routes6"].as_array()?)
+        {
             let device = route["dev"].as_str().unwrap_or_default();
             if flag(route, "linkdown") && has_carrier_now(device) {
                 return Some(format!("a route in {netns:?} is still linkdown: {route}"));

@@ -238,7 +238,11 @@ fn create_veth(
 
 /// Creates a bridge; one of that name made a moment earlier by another
 /// invocation is taken as it is.
-fn create_bridge(context: &mut Context, netns: &Netns, request: BridgeRequest<'_>) -> Result<Outcome> {
+fn create_bridge(
+    context: &mut Context,
+    netns: &Netns,
+    request: BridgeRequest<'_>,
+) -> Result<Outcome> {
     let name = request.name;
     let socket = context.socket(netns.as_ref())?;
     let made = match rtnl::create_bridge(socket, &request) {
@@ -503,7 +507,14 @@ fn restore_sysctl(context: &mut Context, restore: Restore<'_>) -> Result<Outcome
     if let Some(skip) = restore_skip(context, &restore)? {
         return Ok(Outcome::skipped(skip));
     }
-    write_sysctl(context, restore.netns, restore.key, restore.value, None, true)?;
+    write_sysctl(
+        context,
+        restore.netns,
+        restore.key,
+        restore.value,
+        None,
+        true,
+    )?;
     for (key, value) in restore.also {
         write_sysctl(context, restore.netns, key, value, None, true)?;
     }

@@ -560,8 +560,7 @@ mod tests {
         };
         let json = serde_json::to_string(&step).unwrap();
         assert_eq!(
-            json,
-            r#"{"step":"link-del","netns":"ns1","name":"veth1","kind":"veth"}"#,
+            json, r#"{"step":"link-del","netns":"ns1","name":"veth1","kind":"veth"}"#,
             "an undo known by name only is written as earlier versions wrote it"
         );
         assert_eq!(serde_json::from_str::<Step>(&json).unwrap(), step);
