@@ -133,3 +133,61 @@ fn the_veth_add_page_shows_the_ip_lines_each_example_replaces() {
         );
     }
 }
+
+/// What a first reader of the pages stumbled on: a synopsis with clap's
+/// "Usage:" in it, NAME and PEER shown as optional, clap's help line
+/// pointing to `-h`, an exit status that forgot `--batch`, an example
+/// claiming `lo` up with no line that does it, and one attaching a link
+/// that never was in the namespace it came back from.
+#[test]
+fn the_pages_say_what_the_commands_do() {
+    for command in COMMANDS {
+        let (_, page, _) = man(command, &[]);
+        let synopsis =
+            &page[page.find("\nSYNOPSIS\n").unwrap()..page.find("\nDESCRIPTION\n").unwrap()];
+        assert!(!synopsis.contains("Usage"), "{command}(8): {synopsis}");
+        assert!(
+            !page.contains("see a summary with"),
+            "{command}(8) points to -h"
+        );
+    }
+    let words = |command: &str| {
+        let (_, page, _) = man(command, &[]);
+        page.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let veth_add = words("veth-add");
+    assert!(
+        veth_add.contains("<NAME> Name of the first end"),
+        "{veth_add}"
+    );
+    assert!(
+        veth_add.contains("<PEER> Name of the other end"),
+        "{veth_add}"
+    );
+    assert!(
+        veth_add.contains("With --batch, the line that failed was undone"),
+        "{veth_add}"
+    );
+    assert!(
+        veth_add.contains("ip netns exec ns2 ip link set lo up"),
+        "{veth_add}"
+    );
+    let netns_exec = words("netns-exec");
+    assert!(
+        netns_exec.contains("SYNOPSIS netns-exec [--create] NS [CMD [ARG...]]"),
+        "{netns_exec}"
+    );
+    assert!(
+        netns_exec.contains("or /bin/sh when $SHELL is not set"),
+        "{netns_exec}"
+    );
+    let netns_reset = words("netns-reset");
+    assert!(
+        !netns_reset.contains("Bring br-veth3 back"),
+        "{netns_reset}"
+    );
+    assert!(
+        netns_reset.contains("netns-reset --keep-netns ns3 | br-attach br1 -"),
+        "{netns_reset}"
+    );
+}
