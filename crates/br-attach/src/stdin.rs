@@ -84,7 +84,7 @@ fn attach_waiting(
             return Err(error);
         }
     }
-    Ok(())
+    executor.write_amendments()
 }
 
 /// The interface name on a line, `None` for a blank line or a `#` comment.

@@ -49,6 +49,17 @@ pub struct Executor {
     pub mode: Mode,
     /// Set once this process is known to be allowed to change the network.
     privileged: bool,
+    /// Journal entries waiting to be amended: undos pinned to what their
+    /// steps made, and undos of steps another invocation had done already.
+    amendments: Amendments,
+}
+
+/// Journal amendments made while applying, written a plan (or a group of
+/// plans made ahead) at a time.
+#[derive(Debug, Default)]
+struct Amendments {
+    pinned: Vec<Entry>,
+    theirs: Vec<Entry>,
 }
 
 impl Executor {
@@ -60,6 +71,7 @@ impl Executor {
             journal: Journal::new()?,
             mode,
             privileged: false,
+            amendments: Amendments::default(),
         })
     }
 
@@ -106,8 +118,10 @@ impl Executor {
         } else {
             Undos::of(plan)
         };
-        self.apply(plan, undos, applied)
-            .map_err(|error| self.roll_back(error, std::mem::take(applied)))
+        match self.apply(plan, undos, applied) {
+            Ok(()) => self.write_amendments(),
+            Err(error) => Err(self.roll_back(error, std::mem::take(applied))),
+        }
     }
 
     /// Records in the journal, in one write, the undo steps of `plans`
@@ -145,16 +159,14 @@ impl Executor {
     }
 
     /// Applies the steps of `plan`, whose undos are `undos`, adding each
-    /// applied step's undo to `applied`, pinned to the object the step made
-    /// (the journal is amended to match). A step that finds its object made
-    /// a moment earlier by another invocation leaves its undo to that one.
-    /// On failure, the error is returned and `applied` holds what to roll
-    /// back (see [`Self::roll_back`]).
+    /// applied step's undo to `applied`, pinned to the object the step made.
+    /// A step that finds its object made a moment earlier by another
+    /// invocation leaves its undo to that one. The journal learns both with
+    /// [`Self::write_amendments`] (or a roll-back). On failure, the error is
+    /// returned and `applied` holds what to roll back (see
+    /// [`Self::roll_back`]).
     pub fn apply(&mut self, plan: &Plan, undos: Undos, applied: &mut Applied) -> Result<()> {
         let mut undos = undos.undos.into_iter().peekable();
-        let mut pinned = Vec::new();
-        let mut theirs = Vec::new();
-        let mut result = Ok(());
         for (position, step) in plan.steps.iter().enumerate() {
             if self.mode.verbose {
                 eprintln!("{}: {step}", self.program);
@@ -165,8 +177,7 @@ impl Executor {
                     applied
                         .never
                         .extend(undos.by_ref().filter_map(|undo| undo.entry));
-                    result = Err(error);
-                    break;
+                    return Err(error);
                 }
             };
             self.report(&outcome.skipped);
@@ -174,20 +185,25 @@ impl Executor {
                 continue;
             };
             if outcome.made_by_another {
-                theirs.extend(undo.entry);
+                self.amendments.theirs.extend(undo.entry);
                 continue;
             }
             if let Some(made) = &outcome.made {
                 undo.step.pin(made);
                 if let Some(entry) = &mut undo.entry {
                     entry.undo = undo.step.clone();
-                    pinned.push(entry.clone());
+                    self.amendments.pinned.push(entry.clone());
                 }
             }
             applied.undos.push(undo);
         }
-        let amended = self.journal.amend(&pinned, &theirs);
-        result.and(amended)
+        Ok(())
+    }
+
+    /// Writes the amendments [`Self::apply`] made to the journal, in one write.
+    pub fn write_amendments(&mut self) -> Result<()> {
+        let Amendments { pinned, theirs } = std::mem::take(&mut self.amendments);
+        self.journal.amend(&pinned, &theirs)
     }
 
     /// Prints what an undo left alone, one line each, on stderr.
@@ -229,7 +245,9 @@ impl Executor {
                 Err(undo_error) => left.push(format!("{} ({undo_error})", undo.step)),
             }
         }
-        let forgotten = self.journal.forget(&gone);
+        let Amendments { pinned, theirs } = std::mem::take(&mut self.amendments);
+        gone.extend(theirs);
+        let forgotten = self.journal.amend(&pinned, &gone);
         let mut error = error;
         if !left.is_empty() {
             error = Error::failed(format!("{error}; could not undo: {}", left.join("; ")));

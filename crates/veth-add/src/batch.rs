@@ -179,7 +179,7 @@ fn make(ahead: &mut Ahead<(usize, Pair)>, executor: &mut Executor, json: bool) -
         }
         report(&pair, json);
     }
-    Ok(())
+    executor.write_amendments()
 }
 
 /// The named namespaces and the interfaces a pair touches.
