@@ -2,7 +2,7 @@
 //! sandbox (`tests/sandbox`) with the built commands on `PATH`, and read
 //! the kernel's state back through iproute2's JSON output.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -244,23 +244,38 @@ pub fn journal_standing(journal: &str) -> Vec<Value> {
     standing
 }
 
-/// The lines only one of `expected` and `actual` has, marked `-` and `+`,
-/// at most `MAX_DIFF_LINES` of them.
+/// The lines one of `expected` and `actual` has more often than the other,
+/// marked `-` and `+`, at most `MAX_DIFF_LINES` of them; when both have the
+/// same lines in another order, that is said.
 pub fn diff_lines(expected: &str, actual: &str) -> Vec<String> {
     if expected == actual {
         return Vec::new();
     }
-    let (was, now): (HashSet<&str>, HashSet<&str>) =
-        (expected.lines().collect(), actual.lines().collect());
-    let gone = expected
-        .lines()
-        .filter(|line| !now.contains(line))
-        .map(|line| format!("- {line}"));
-    let new = actual
-        .lines()
-        .filter(|line| !was.contains(line))
-        .map(|line| format!("+ {line}"));
-    let mut lines: Vec<String> = gone.chain(new).collect();
+    let mut extra: HashMap<&str, i64> = HashMap::new();
+    for line in expected.lines() {
+        *extra.entry(line).or_default() += 1;
+    }
+    for line in actual.lines() {
+        *extra.entry(line).or_default() -= 1;
+    }
+    let mut lines = Vec::new();
+    for line in expected.lines() {
+        let count = extra.get_mut(line).expect("counted");
+        if *count > 0 {
+            *count -= 1;
+            lines.push(format!("- {line}"));
+        }
+    }
+    for line in actual.lines() {
+        let count = extra.get_mut(line).expect("counted");
+        if *count < 0 {
+            *count += 1;
+            lines.push(format!("+ {line}"));
+        }
+    }
+    if lines.is_empty() {
+        lines.push("(the same lines, in another order)".to_string());
+    }
     if lines.len() > MAX_DIFF_LINES {
         let more = lines.len() - MAX_DIFF_LINES;
         lines.truncate(MAX_DIFF_LINES);

@@ -52,7 +52,8 @@ impl Handle {
 /// Whether the namespace an undo is about is still the one it was made in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Presence {
-    /// There, and the same namespace (or the caller's, or not known).
+    /// There, and the same namespace (or the caller's, or one whose
+    /// identity was not recorded).
     There,
     /// Deleted.
     Gone,
@@ -60,8 +61,9 @@ pub enum Presence {
     Replaced,
 }
 
-/// How many named namespaces keep their socket before the oldest are closed:
-/// enough for any one plan, few enough to stay far from the file limit.
+/// How many named namespaces keep their socket before all are closed (and
+/// opened again as needed): enough for any one plan, few enough to stay far
+/// from the file limit.
 const MAX_OPEN_NAMESPACES: usize = 256;
 
 /// The sockets of one invocation, one per namespace it touches.
@@ -196,18 +198,18 @@ impl Context {
         }
     }
 
-    /// The identity of the named namespace `netns` (`None` for the
-    /// caller's), for an undo to act on that namespace only.
-    pub fn netns_id(&mut self, netns: Option<&NsName>) -> Result<Option<NsId>> {
-        match netns {
-            None => Ok(None),
-            Some(_) => Ok(Some(self.handle(netns)?.id)),
-        }
+    /// The identity of the named namespace `netns`, for an undo to act on
+    /// that namespace only; `None` for the caller's, or when it cannot be
+    /// told (the undo then goes by name).
+    pub fn netns_id(&mut self, netns: Option<&NsName>) -> Option<NsId> {
+        netns?;
+        self.handle(netns).ok().map(|handle| handle.id)
     }
 
     /// Whether the namespace `netns` is still there and, when `recorded`
-    /// is known, the one recorded: what an undo about something in it
-    /// checks first. A handle on a namespace since replaced is dropped.
+    /// is known, the one recorded (a namespace that cannot be entered to
+    /// tell is not): what an undo about something in it checks first. A
+    /// handle on a namespace since replaced is dropped.
     pub fn presence(&mut self, netns: Option<&NsName>, recorded: Option<NsId>) -> Presence {
         let Some(name) = netns else {
             return Presence::There;

@@ -3,15 +3,17 @@
 //!
 //! It is a file of JSON lines in the state directory (`$VETHKIT_STATE_DIR`,
 //! default `/run/vethkit`), appended under an exclusive `flock`:
-//! `{"id":ID,"undo":STEP}` is written *before* its step is applied; a later
-//! line with the same id replaces the entry's undo once the step is applied
-//! and has said which object it made (its index, its handle: see
-//! [`crate::step::Made`]); and `{"gone":ID}` is written once the change is
-//! known not to be there (rolled back, never applied, or made by another).
+//! `{"id":ID,"undo":STEP}` is written *before* its step is applied;
+//! `{"amend":ID,"undo":STEP}` replaces the undo of an entry still standing
+//! once its step is applied and has said which object it made (its index,
+//! its handle: see [`crate::step::Made`]); and `{"gone":ID}` is written
+//! once the change is known not to be there (rolled back, never applied,
+//! or made by another).
 //!
 //! The file is read as bytes, a line at a time: a line that cannot be read
 //! (not UTF-8, not a record, or cut short by a write that failed part-way)
-//! is reported with its number and skipped, and the rest stands.
+//! is reported with its number and skipped, and the rest stands. A record
+//! this version does not know (written by a later one) is kept as it is.
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
@@ -50,6 +52,10 @@ enum Line {
         home: Option<u64>,
         undo: Step,
     },
+    Amend {
+        amend: String,
+        undo: Step,
+    },
     Gone {
         gone: String,
     },
@@ -83,6 +89,8 @@ pub struct Contents {
     pub entries: Vec<Entry>,
     /// The lines that could not be read, skipped.
     pub unreadable: Vec<Unreadable>,
+    /// Records of a later version, kept as they are by a compaction.
+    foreign: Vec<String>,
 }
 
 /// The journal file of the state directory.
@@ -244,7 +252,13 @@ impl Journal {
         updated: impl IntoIterator<Item = &'a Entry>,
         forgotten: impl IntoIterator<Item = &'a Entry>,
     ) -> Result<()> {
-        let mut lines: Vec<Line> = updated.into_iter().cloned().map(Line::from).collect();
+        let mut lines: Vec<Line> = updated
+            .into_iter()
+            .map(|entry| Line::Amend {
+                amend: entry.id.clone(),
+                undo: entry.undo.clone(),
+            })
+            .collect();
         lines.extend(
             forgotten
                 .into_iter()
@@ -288,10 +302,10 @@ impl Journal {
         )
     }
 
-    /// Rewrites the journal with only the entries still in place, so that it
-    /// does not grow forever (unreadable lines go). The new file replaces the
-    /// old one in a rename: a writer killed at any moment leaves one or the
-    /// other, whole.
+    /// Rewrites the journal with only the entries still in place (and the
+    /// records of a later version), so that it does not grow forever:
+    /// unreadable lines go. The new file replaces the old one in a rename: a
+    /// writer killed at any moment leaves one or the other, whole.
     pub fn compact(&mut self) -> Result<()> {
         if !self.path.exists() {
             return Ok(());
@@ -299,8 +313,13 @@ impl Journal {
         let mut locked = self.lock(true)?;
         let contents = read_contents(&mut locked).map_err(|e| self.cannot("read", &e))?;
         let lines: Vec<Line> = contents.entries.into_iter().map(Line::from).collect();
+        let mut text = text_of(&lines);
+        for record in &contents.foreign {
+            text.push_str(record);
+            text.push('\n');
+        }
         let fresh = self.path.with_extension("new");
-        fs::write(&fresh, text_of(&lines))
+        fs::write(&fresh, text)
             .and_then(|()| fs::rename(&fresh, &self.path))
             .map_err(|e| self.cannot("rewrite", &e))?;
         self.file = None;
@@ -329,7 +348,7 @@ fn text_of(lines: &[Line]) -> String {
 }
 
 /// Reads the journal from the start of `file`: the entries still in place,
-/// in the order they were first recorded, each with its latest undo.
+/// in the order they were recorded, each with its latest undo.
 fn read_contents(file: &mut File) -> std::io::Result<Contents> {
     let mut bytes = Vec::new();
     file.seek(SeekFrom::Start(0))?;
@@ -342,23 +361,24 @@ fn read_contents(file: &mut File) -> std::io::Result<Contents> {
             continue;
         }
         match parse_line(bytes) {
-            Ok(Line::Entry { id, home, undo }) => match slot_of.get(&id) {
-                Some(&slot) => {
-                    if let Some(entry) = &mut slots[slot] {
-                        entry.undo = undo;
-                    }
+            Ok(Line::Entry { id, home, undo }) => {
+                slot_of.insert(id.clone(), slots.len());
+                slots.push(Some(Entry { id, home, undo }));
+            }
+            // Only an entry still standing is amended: one forgotten (and
+            // perhaps compacted away) meanwhile stays forgotten.
+            Ok(Line::Amend { amend, undo }) => {
+                if let Some(Some(entry)) = slot_of.get(&amend).map(|&slot| &mut slots[slot]) {
+                    entry.undo = undo;
                 }
-                None => {
-                    slot_of.insert(id.clone(), slots.len());
-                    slots.push(Some(Entry { id, home, undo }));
-                }
-            },
+            }
             Ok(Line::Gone { gone }) => {
                 if let Some(&slot) = slot_of.get(&gone) {
                     slots[slot] = None;
                 }
             }
-            Err(why) => contents.unreadable.push(Unreadable {
+            Err(Unparsed::Foreign(record)) => contents.foreign.push(record),
+            Err(Unparsed::Unreadable(why)) => contents.unreadable.push(Unreadable {
                 line: index + 1,
                 why,
             }),
@@ -368,20 +388,30 @@ fn read_contents(file: &mut File) -> std::io::Result<Contents> {
     Ok(contents)
 }
 
-/// One line of the journal, or why it cannot be read.
-fn parse_line(bytes: &[u8]) -> Result<Line, &'static str> {
+/// A line that is not a record of this version.
+enum Unparsed {
+    /// A record of a later version (a JSON object with an id), kept as is.
+    Foreign(String),
+    /// Not a record: why, in words.
+    Unreadable(&'static str),
+}
+
+/// One line of the journal, or why it is not one of this version's records.
+fn parse_line(bytes: &[u8]) -> Result<Line, Unparsed> {
     const CUT_SHORT: &str = "it ends part-way, as a write cut short (a full disk, say) leaves it";
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
         // A sequence cut at the very end: the line was cut inside a character.
-        Err(error) if error.error_len().is_none() => return Err(CUT_SHORT),
-        Err(_) => return Err("it is not valid UTF-8"),
+        Err(error) if error.error_len().is_none() => return Err(Unparsed::Unreadable(CUT_SHORT)),
+        Err(_) => return Err(Unparsed::Unreadable("it is not valid UTF-8")),
     };
     serde_json::from_str(text).map_err(|error| {
         if error.is_eof() {
-            CUT_SHORT
-        } else {
-            "it is not a journal record"
+            return Unparsed::Unreadable(CUT_SHORT);
+        }
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(record) if record.get("id").is_some() => Unparsed::Foreign(text.to_string()),
+            _ => Unparsed::Unreadable("it is not a journal record"),
         }
     })
 }
@@ -495,6 +525,34 @@ mod tests {
         assert_eq!(lines[0], (2, "it is not valid UTF-8"));
         assert_eq!(lines[1].0, 4);
         assert!(lines[1].1.contains("part-way"), "{lines:?}");
+        fs::remove_dir_all(directory).unwrap();
+    }
+
+    #[test]
+    fn an_entry_forgotten_and_compacted_away_is_not_brought_back_by_its_amendment() {
+        let directory = temporary_directory("resurrect");
+        let mut journal = journal_in(&directory);
+        let mut entries = journal.record([down("a")]).unwrap();
+        journal.forget(&entries).unwrap();
+        journal.compact().unwrap();
+        entries[0].undo = down("a2");
+        journal.amend(&entries, []).unwrap();
+        assert_eq!(standing_steps(&directory), Vec::<Step>::new());
+        fs::remove_dir_all(directory).unwrap();
+    }
+
+    #[test]
+    fn records_of_a_later_version_are_kept_by_a_compaction() {
+        let directory = temporary_directory("foreign");
+        let mut journal = journal_in(&directory);
+        journal.record([down("a")]).unwrap();
+        let later = r#"{"id":"9.9.9","undo":{"step":"vxlan-fdb-del","name":"vx42"}}"#;
+        append_bytes(&directory, format!("{later}\n").as_bytes());
+        let contents = journal.read().unwrap();
+        assert!(contents.unreadable.is_empty());
+        journal.compact().unwrap();
+        let text = fs::read_to_string(directory.join(JOURNAL_FILE)).unwrap();
+        assert!(text.lines().any(|line| line == later), "{text}");
         fs::remove_dir_all(directory).unwrap();
     }
 

@@ -120,6 +120,22 @@ pub fn default_gateways(
     })
 }
 
+/// The default routes in `netns` of `like`'s address family: each gateway
+/// with the index of its device.
+pub fn default_routes(
+    context: &mut Context,
+    netns: &Netns,
+    like: &IpAddr,
+) -> Result<Vec<(IpAddr, Option<u32>)>> {
+    let socket = context.socket(netns.as_ref())?;
+    rtnl::default_routes(socket, like).map_err(|error| {
+        Error::failed(format!(
+            "cannot list routes: {error}{}",
+            in_netns(netns.as_ref())
+        ))
+    })
+}
+
 /// The value of the sysctl `key` in `netns`.
 pub fn sysctl(context: &mut Context, netns: &Netns, key: &Key) -> Result<String> {
     let value = context.inside(netns.as_ref(), || sysctl::read(key))?;

@@ -260,7 +260,9 @@ impl NetlinkSocket {
                         Err(error) => errors.push((position, error)),
                     },
                     NLMSG_NOOP | NLMSG_DONE => {}
-                    _ => echoes.push(decode::<M>(&packet)?),
+                    // An echo that cannot be decoded only leaves its object
+                    // unknown: the batch is made all the same.
+                    _ => echoes.extend(decode::<M>(&packet).ok()),
                 }
             }
         }

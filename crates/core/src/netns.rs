@@ -52,11 +52,11 @@ pub struct NsId {
 }
 
 impl NsId {
-    fn of(metadata: &fs::Metadata) -> Self {
-        use std::os::unix::fs::MetadataExt;
+    /// The identity of the nsfs file `stat` describes, its cookie not known.
+    fn of(stat: &nix::sys::stat::FileStat) -> Self {
         NsId {
-            dev: metadata.dev(),
-            ino: metadata.ino(),
+            dev: stat.st_dev,
+            ino: stat.st_ino,
             cookie: None,
         }
     }
@@ -70,25 +70,22 @@ impl NsId {
 
 /// The identity of the namespace `fd` refers to (its cookie not known).
 pub fn id_of(fd: BorrowedFd<'_>) -> Result<NsId> {
-    let stat = nix::sys::stat::fstat(fd).map_err(|errno| {
-        Error::failed(format!(
-            "cannot look at a namespace: {}",
-            errno_words(errno as i32)
-        ))
-    })?;
-    Ok(NsId {
-        dev: stat.st_dev,
-        ino: stat.st_ino,
-        cookie: None,
-    })
+    nix::sys::stat::fstat(fd)
+        .map(|stat| NsId::of(&stat))
+        .map_err(|errno| {
+            Error::failed(format!(
+                "cannot look at a namespace: {}",
+                errno_words(errno as i32)
+            ))
+        })
 }
 
 /// The identity of what is at `/run/netns/NAME` now (`None`: nothing):
 /// the namespace mounted there, or the plain file of one half made.
 pub fn named_id(name: &NsName) -> Option<NsId> {
-    fs::metadata(path(name))
+    nix::sys::stat::stat(&path(name))
         .ok()
-        .map(|metadata| NsId::of(&metadata))
+        .map(|stat| NsId::of(&stat))
 }
 
 /// The file a named namespace is mounted on.

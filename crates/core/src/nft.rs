@@ -163,6 +163,22 @@ pub enum Op {
     },
 }
 
+impl Op {
+    /// Whether a deletion knows the handles of what it deletes (rather than
+    /// finding it by comment or name, as undos of earlier versions do).
+    pub fn is_pinned(&self) -> bool {
+        match self {
+            Op::DeleteRule {
+                handle,
+                table_handle,
+                ..
+            } => handle.is_some() && table_handle.is_some(),
+            Op::DeleteTable { handle, .. } => handle.is_some(),
+            _ => false,
+        }
+    }
+}
+
 /// A rule as listed by the kernel.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListedRule {
@@ -478,6 +494,8 @@ pub struct Applied {
     pub handles: Handles,
     /// What was left out, and why.
     pub skipped: Vec<Skip>,
+    /// Whether anything was left to send.
+    pub sent: bool,
 }
 
 /// Applies `ops` as one transaction: all of them, or none. Rule deletions
@@ -542,6 +560,7 @@ pub fn apply(socket: &mut NetfilterSocket, ops: &[Op]) -> Result<Applied, Kernel
     let mut applied = Applied {
         handles: Handles::default(),
         skipped: resolved.skipped,
+        sent: !messages.is_empty(),
     };
     if messages.is_empty() {
         return Ok(applied);
@@ -582,10 +601,12 @@ pub fn apply(socket: &mut NetfilterSocket, ops: &[Op]) -> Result<Applied, Kernel
             _ => {}
         }
     }
+    // The transaction is made: what follows only pins its undo, and an
+    // answer missing leaves the undo known by name, not the change undone.
     for table in added_to {
         if let std::collections::hash_map::Entry::Vacant(slot) = applied.handles.tables.entry(table)
         {
-            if let Some(handle) = table_handle(socket, slot.key())? {
+            if let Ok(Some(handle)) = table_handle(socket, slot.key()) {
                 slot.insert(handle);
             }
         }

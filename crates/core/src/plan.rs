@@ -6,7 +6,7 @@ use std::io::Write;
 
 use nix::fcntl::Flock;
 
-use crate::context::Context;
+use crate::context::{Context, Presence};
 use crate::cover::Deletions;
 use crate::error::{Error, Result};
 use crate::journal::{Entry, Journal};
@@ -222,11 +222,13 @@ impl Executor {
         let mut left = Vec::new();
         let mut gone = applied.never;
         for undo in applied.undos.into_iter().rev() {
-            if let Step::NetnsDel { name, .. } = &undo.step {
-                if !matches!(
+            if let Step::NetnsDel { name, netns_id } = &undo.step {
+                let there = self.context.presence(Some(name), *netns_id) == Presence::There;
+                let used = !matches!(
                     lookup::holds_only_its_own_links(&mut self.context, name),
                     Ok(true)
-                ) {
+                );
+                if there && used {
                     eprintln!(
                         "{}: not deleting netns {name}: another invocation uses it now",
                         self.program

@@ -161,17 +161,17 @@ pub fn undo_all(
     undone
 }
 
-/// Undoes one entry, announced only when its object is there to act on.
+/// Undoes one entry, announced unless it found nothing to act on.
 fn undo_one(
     context: &mut Context,
     entry: &Entry,
     announce: &mut impl FnMut(&Step),
 ) -> Result<Outcome> {
-    if let Some(skip) = entry.undo.skip(context)? {
-        return Ok(Outcome::skipped(skip));
+    let result = entry.undo.apply(context);
+    if result.as_ref().map_or(true, Outcome::acted) {
+        announce(&entry.undo);
     }
-    announce(&entry.undo);
-    entry.undo.apply(context)
+    result
 }
 
 /// Notes how a deletion of `cover` ended; of two deletions of one name

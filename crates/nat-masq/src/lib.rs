@@ -51,6 +51,9 @@ pub fn run() -> Result<()> {
 /// says on stderr what was removed or that there was nothing to remove,
 /// and makes the journal forget the changes now wholly undone.
 fn delete(executor: &mut Executor, bridge: &IfName, subnets: &[Ipv4Net]) -> Result<()> {
+    // Under the lock nat-masq makes rules under: no entry is recorded and
+    // not yet applied while the journal is read below.
+    let _lock = executor.lock_sysctls()?;
     let (plan, removing) = plan_delete(&mut executor.context, bridge, subnets)?;
     let of = match subnets {
         [] => format!("of {bridge}"),
@@ -75,13 +78,16 @@ fn delete(executor: &mut Executor, bridge: &IfName, subnets: &[Ipv4Net]) -> Resu
     eprintln!("nat-masq: removed {rules} {of}{table}");
     let mut undone = Vec::new();
     for entry in executor.journal.entries(executor.program)? {
-        if let Step::Nft { ops } = &entry.undo {
-            let resolved = nft::resolve(executor.context.netfilter()?, ops).map_err(|error| {
-                Error::failed(format!("cannot list the firewall rules: {error}"))
-            })?;
-            if resolved.ops.is_empty() {
-                undone.push(entry);
-            }
+        let Step::Nft { ops } = &entry.undo else {
+            continue;
+        };
+        if !ops.iter().all(Op::is_pinned) {
+            continue;
+        }
+        let resolved = nft::resolve(executor.context.netfilter()?, ops)
+            .map_err(|error| Error::failed(format!("cannot list the firewall rules: {error}")))?;
+        if resolved.ops.is_empty() {
+            undone.push(entry);
         }
     }
     executor.journal.forget(&undone)

@@ -33,6 +33,7 @@ pub fn run(executor: &mut Executor) -> Result<()> {
         return executor.run_unrecorded(&Plan { steps });
     }
     let verbose = executor.mode.verbose;
+    let _lock = executor.lock_sysctls()?;
     let undone = reset::undo_all(&mut executor.context, &ours, |step| {
         if verbose {
             eprintln!("{program}: {step}");

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use vethkit_core::context::Context;
+use vethkit_core::context::{Context, Presence};
 use vethkit_core::journal::Entry;
 use vethkit_core::lookup;
 use vethkit_core::name::{IfName, NsName};
@@ -26,6 +26,8 @@ pub struct Return {
     pub name: IfName,
     /// Its name here.
     pub arrival: IfName,
+    /// Its index there.
+    pub index: u32,
 }
 
 /// What resetting the namespaces takes.
@@ -113,6 +115,7 @@ pub fn plan(
                 netns: netns.clone(),
                 name: name.clone(),
                 arrival: arrival.clone(),
+                index: link.index,
             };
             reset.plan.push(Step::LinkMove {
                 netns: Some(netns.clone()),
@@ -166,13 +169,18 @@ pub fn apply(executor: &mut Executor, reset: &Reset) -> Result<()> {
             continue;
         };
         let back = target.link.and_then(|link| returning.get(&(netns, link)));
-        if let (Some(back), Step::LinkDel { kind, .. }) = (back, &entry.undo) {
-            rehomed.push(Step::LinkDel {
-                netns: None,
-                name: back.arrival.clone(),
-                kind: kind.clone(),
-                object: Object::default(),
-            });
+        if let (Some(back), Step::LinkDel { kind, object, .. }) = (back, &entry.undo) {
+            // Only the link vethkit made, not one made since under its name.
+            let same_link = object.ifindex.map_or(true, |index| index == back.index)
+                && executor.context.presence(Some(netns), object.netns_id) == Presence::There;
+            if same_link {
+                rehomed.push(Step::LinkDel {
+                    netns: None,
+                    name: back.arrival.clone(),
+                    kind: kind.clone(),
+                    object: Object::default(),
+                });
+            }
         }
         if back.is_some() || deleted.contains(netns) {
             undone.push(entry);
@@ -186,16 +194,19 @@ pub fn apply(executor: &mut Executor, reset: &Reset) -> Result<()> {
             Err(journal_error) => Error::failed(format!("{error}; {journal_error}")),
         });
     }
-    pin_arrivals(&mut executor.context, &mut recorded)?;
+    pin_arrivals(&mut executor.context, &mut recorded);
     executor.journal.amend(&recorded, undone)
 }
 
-/// Pins the deletions of links that came back to the links that arrived.
-fn pin_arrivals(context: &mut Context, deletions: &mut [Entry]) -> Result<()> {
+/// Pins the deletions of links that came back to the links that arrived
+/// (when the links here cannot be listed, they stay known by name).
+fn pin_arrivals(context: &mut Context, deletions: &mut [Entry]) {
     if deletions.is_empty() {
-        return Ok(());
+        return;
     }
-    let here = lookup::links(context, &None)?;
+    let Ok(here) = lookup::links(context, &None) else {
+        return;
+    };
     for entry in deletions {
         let Step::LinkDel { name, object, .. } = &mut entry.undo else {
             continue;
@@ -204,5 +215,4 @@ fn pin_arrivals(context: &mut Context, deletions: &mut [Entry]) -> Result<()> {
             object.ifindex = Some(link.index);
         }
     }
-    Ok(())
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::io::{self, BufRead};
 
 use vethkit_core::cli::print_line;
-use vethkit_core::context::{in_netns, Context, Netns};
+use vethkit_core::context::{in_netns, Context, Netns, Presence};
 use vethkit_core::error::quoted;
 use vethkit_core::journal::Entry;
 use vethkit_core::lookup;
@@ -84,14 +84,21 @@ fn restore(executor: &mut Executor, netns: &Netns, keys: &[Key]) -> Result<()> {
     let _lock = executor.lock_sysctls()?;
     let mut oldest_first: Vec<Key> = Vec::new();
     let mut records: HashMap<Key, Vec<Entry>> = HashMap::new();
+    let mut of_a_namespace_gone = Vec::new();
     for entry in executor.journal.entries(executor.program)? {
         if let Step::SysctlRestore {
             netns: recorded_netns,
             key,
+            netns_id,
             ..
         } = &entry.undo
         {
             if recorded_netns == netns && (keys.is_empty() || keys.contains(key)) {
+                // A namespace of that name made since has keys of its own.
+                if executor.context.presence(netns.as_ref(), *netns_id) != Presence::There {
+                    of_a_namespace_gone.push(entry);
+                    continue;
+                }
                 if !records.contains_key(key) {
                     oldest_first.push(key.clone());
                 }
@@ -116,6 +123,9 @@ fn restore(executor: &mut Executor, netns: &Netns, keys: &[Key]) -> Result<()> {
             Ok(()) => executor.journal.forget(entries)?,
             Err(error) => failures.push(error.to_string()),
         }
+    }
+    if !executor.mode.dry_run {
+        executor.journal.forget(&of_a_namespace_gone)?;
     }
     if failures.is_empty() {
         Ok(())

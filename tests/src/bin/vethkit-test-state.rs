@@ -46,8 +46,7 @@ fn main() -> ExitCode {
                 PATIENCE.as_secs(),
                 unsettled.unwrap_or_else(|| "two dumps in a row differ".into())
             );
-            println!("{state}");
-            return ExitCode::SUCCESS;
+            return ExitCode::FAILURE;
         }
         previous = unsettled.is_none().then_some(normalized);
         sleep(PAUSE);
@@ -102,16 +101,29 @@ fn run(arguments: &[&str]) -> Result<String, String> {
 
 /// What is not settled yet, in words; `None` when everything is.
 fn unsettled(state: &Value) -> Option<String> {
-    let namespaces = state.as_object()?;
+    let malformed = || Some(format!("iproute2's dump is not as expected: {state}"));
+    let Some(namespaces) = state.as_object() else {
+        return malformed();
+    };
     for (netns, one) in namespaces {
-        let links = one["links"].as_array()?;
+        let (Some(links), Some(routes), Some(routes6)) = (
+            one["links"].as_array(),
+            one["routes"].as_array(),
+            one["routes6"].as_array(),
+        ) else {
+            return malformed();
+        };
         let has_carrier_now = |name: &str| {
             links
                 .iter()
                 .any(|link| link["ifname"] == name && has_carrier(link))
         };
         for link in links {
-            let (name, operstate) = (link["ifname"].as_str()?, link["operstate"].as_str()?);
+            let (Some(name), Some(operstate)) =
+                (link["ifname"].as_str(), link["operstate"].as_str())
+            else {
+                return malformed();
+            };
             let settled = match (flag(link, "UP"), has_carrier(link)) {
                 (false, _) => operstate == "DOWN",
                 (true, true) => operstate == "UP" || operstate == "UNKNOWN",
@@ -121,11 +133,7 @@ fn unsettled(state: &Value) -> Option<String> {
                 return Some(format!("{name} in {netns:?} is {operstate}"));
             }
         }
-        for route in one["routes"]
-            .as_array()?
-            .iter()
-            .chain(one["routes6"].as_array()?)
-        {
+        for route in routes.iter().chain(routes6) {
             let device = route["dev"].as_str().unwrap_or_default();
             if flag(route, "linkdown") && has_carrier_now(device) {
                 return Some(format!("a route in {netns:?} is still linkdown: {route}"));

@@ -13,7 +13,7 @@ pub use link::{
     delete_group, delete_link, link_by_index, link_by_name, links, move_link, set_group,
     set_master, set_mtu, set_up, set_up_by_index, try_a_change, Link, RouteSocket,
 };
-pub use route::{add_default_route, default_gateways, delete_default_route};
+pub use route::{add_default_route, default_gateways, default_routes, delete_default_route};
 pub use veth::{create_veth, VethRequest};
 
 use netlink_packet_core::{NLM_F_CREATE, NLM_F_EXCL};

@@ -11,11 +11,21 @@ use super::address::family_of;
 use super::{create_flags, RouteSocket};
 use crate::netlink::KernelError;
 
-/// The gateways of the default routes of the main table, of `gateway`'s family.
+/// The gateways of the default routes of the main table, of `family_like`'s family.
 pub fn default_gateways(
     socket: &mut RouteSocket,
     family_like: &IpAddr,
 ) -> Result<Vec<IpAddr>, KernelError> {
+    let routes = default_routes(socket, family_like)?;
+    Ok(routes.into_iter().map(|(gateway, _)| gateway).collect())
+}
+
+/// The default routes of the main table, of `family_like`'s family: each
+/// gateway with the index of the device it is reached through.
+pub fn default_routes(
+    socket: &mut RouteSocket,
+    family_like: &IpAddr,
+) -> Result<Vec<(IpAddr, Option<u32>)>, KernelError> {
     let mut request = RouteMessage::default();
     request.header.address_family = family_of(family_like);
     let replies = socket.dump(RouteNetlinkMessage::GetRoute(request))?;
@@ -26,9 +36,11 @@ pub fn default_gateways(
         };
         let mut table = u32::from(message.header.table);
         let mut gateway = None;
+        let mut device = None;
         for attribute in &message.attributes {
             match attribute {
                 RouteAttribute::Table(id) => table = *id,
+                RouteAttribute::Oif(index) => device = Some(*index),
                 RouteAttribute::Gateway(RouteAddress::Inet(ip)) => gateway = Some(IpAddr::V4(*ip)),
                 RouteAttribute::Gateway(RouteAddress::Inet6(ip)) => gateway = Some(IpAddr::V6(*ip)),
                 _ => {}
@@ -36,7 +48,7 @@ pub fn default_gateways(
         }
         let is_default = message.header.destination_prefix_length == 0;
         if is_default && table == u32::from(RouteHeader::RT_TABLE_MAIN) {
-            gateways.extend(gateway);
+            gateways.extend(gateway.map(|gateway| (gateway, device)));
         }
     }
     Ok(gateways)

@@ -40,15 +40,16 @@ fn no_interface(name: &IfName, netns: Option<&NsName>) -> Error {
     Error::failed(format!("no interface named {name}{}", in_netns(netns)))
 }
 
-/// What a step on the link of index `index` in `netns` acted on.
-fn link_made(context: &mut Context, netns: &Netns, index: u32) -> Result<Made> {
-    Ok(Made::Link {
+/// What a step on the link of index `index` in `netns` acted on (and, for
+/// a port, the index of its bridge).
+fn link_made(context: &mut Context, netns: &Netns, index: u32, master: Option<u32>) -> Made {
+    Made::Link {
         object: Object {
-            netns_id: context.netns_id(netns.as_ref())?,
+            netns_id: context.netns_id(netns.as_ref()),
             ifindex: Some(index),
         },
-        master: None,
-    })
+        master,
+    }
 }
 
 /// Sends `request` about the link `name`, which must exist in `netns`, to
@@ -68,7 +69,7 @@ fn on_link(
         match request(socket, index) {
             Err(error) if error.errno == libc::ENODEV => context.forget_indexes(netns),
             Err(error) => return Err(refused(what, object, netns.as_ref(), error)),
-            Ok(()) => return link_made(context, netns, index),
+            Ok(()) => return Ok(link_made(context, netns, index, None)),
         }
     }
     let socket = context.socket(netns.as_ref())?;
@@ -80,7 +81,7 @@ fn on_link(
     let result = request(socket, index);
     context.learn_index(netns, name, index);
     result.map_err(|error| refused(what, object, netns.as_ref(), error))?;
-    link_made(context, netns, index)
+    Ok(link_made(context, netns, index, None))
 }
 
 /// Decides which link an undo is about: the one at the recorded index when
@@ -208,9 +209,15 @@ fn create_veth(
                 rtnl::link_by_name(socket, name).ok().flatten()
             });
             if let (Some(a), Some(b)) = (&first, &second) {
+                let as_asked = |link: &Link, mac: Option<crate::mac::Mac>| {
+                    request.mtu.map_or(true, |mtu| link.mtu == Some(mtu))
+                        && mac.map_or(true, |mac| link.mac == Some(mac))
+                };
                 if a.kind.as_deref() == Some("veth")
                     && a.peer_index == Some(b.index)
                     && b.peer_index == Some(a.index)
+                    && as_asked(a, request.mac)
+                    && as_asked(b, request.peer_mac)
                 {
                     return Ok(Outcome::made_by_another());
                 }
@@ -233,7 +240,7 @@ fn create_veth(
     if let Some(peer_index) = made.peer_index {
         context.learn_index(peer_netns, peer, peer_index);
     }
-    Ok(Outcome::made(link_made(context, netns, made.index)?))
+    Ok(Outcome::made(link_made(context, netns, made.index, None)))
 }
 
 /// Creates a bridge; one of that name made a moment earlier by another
@@ -249,7 +256,11 @@ fn create_bridge(
         Ok(echo) => echo.or_else(|| rtnl::link_by_name(socket, name).ok().flatten()),
         Err(error) if error.errno == libc::EEXIST => {
             let existing = rtnl::link_by_name(socket, name).ok().flatten();
-            if existing.is_some_and(|link| link.kind.as_deref() == Some("bridge")) {
+            let as_asked = |link: Link| {
+                link.kind.as_deref() == Some("bridge")
+                    && request.stp.map_or(true, |stp| link.stp == Some(stp))
+            };
+            if existing.is_some_and(as_asked) {
                 return Ok(Outcome::made_by_another());
             }
             return Err(refused("create", name, netns.as_ref(), error));
@@ -260,7 +271,7 @@ fn create_bridge(
         return Ok(Outcome::done());
     };
     context.learn_index(netns, name, made.index);
-    Ok(Outcome::made(link_made(context, netns, made.index)?))
+    Ok(Outcome::made(link_made(context, netns, made.index, None)))
 }
 
 /// The link a deletion is about, if it is there and of `kind`.
@@ -293,10 +304,10 @@ fn delete_link(
     };
     let socket = context.socket(netns.as_ref())?;
     match rtnl::delete_link(socket, link.index) {
-        Err(error) if error.errno == libc::ENODEV => Ok(Outcome::skipped(Skip::Gone(format!(
-            "not deleting: {name}{} is gone",
-            in_netns(netns.as_ref())
-        )))),
+        Err(error) if error.errno == libc::ENODEV => Ok(Outcome::skipped(Skip::gone(
+            !object.is_unknown(),
+            format!("not deleting: {name}{} is gone", in_netns(netns.as_ref())),
+        ))),
         Err(error) => Err(refused("delete", name, netns.as_ref(), error)),
         Ok(()) => Ok(Outcome::done()),
     }
@@ -401,9 +412,10 @@ fn set_master(context: &mut Context, port: Port<'_>, attach: bool) -> Result<Out
         }
         (false, Some(index)) if index == bridge.index => ("detach", 0),
         (false, _) => {
-            return Ok(Outcome::skipped(Skip::Gone(format!(
-                "{skipping}: it is not its port any more"
-            ))))
+            return Ok(Outcome::skipped(Skip::gone(
+                !object.is_unknown(),
+                format!("{skipping}: it is not its port any more"),
+            )))
         }
     };
     let socket = context.socket(netns.as_ref())?;
@@ -415,13 +427,33 @@ fn set_master(context: &mut Context, port: Port<'_>, attach: bool) -> Result<Out
             error,
         )
     })?;
-    Ok(Outcome::made(Made::Link {
-        object: Object {
-            netns_id: context.netns_id(netns.as_ref())?,
-            ifindex: Some(link.index),
-        },
-        master: Some(bridge.index),
-    }))
+    Ok(Outcome::made(link_made(
+        context,
+        netns,
+        link.index,
+        Some(bridge.index),
+    )))
+}
+
+/// Brings the link `name` up: the one of the index learnt earlier in the
+/// invocation when there is one (what its undo is pinned to), else the
+/// one of that name, found by the kernel (no lookup: one round trip).
+fn bring_up(context: &mut Context, netns: &Netns, name: &IfName) -> Result<Outcome> {
+    let refused_up = |error: KernelError| match error.errno {
+        libc::ENODEV => no_interface(name, netns.as_ref()),
+        _ => refused("bring up", name, netns.as_ref(), error),
+    };
+    if let Some(index) = context.known_index(netns, name) {
+        let socket = context.socket(netns.as_ref())?;
+        match rtnl::set_up_by_index(socket, index, true) {
+            Ok(()) => return Ok(Outcome::made(link_made(context, netns, index, None))),
+            Err(error) if error.errno == libc::ENODEV => context.forget_indexes(netns),
+            Err(error) => return Err(refused_up(error)),
+        }
+    }
+    let socket = context.socket(netns.as_ref())?;
+    rtnl::set_up(socket, name, true).map_err(refused_up)?;
+    Ok(Outcome::done())
 }
 
 /// Writes `value` to `key` in `netns` and reads it back. When the kernel
@@ -523,21 +555,12 @@ fn restore_sysctl(context: &mut Context, restore: Restore<'_>) -> Result<Outcome
 
 /// Why the namespace deletion of `name`, made as `netns_id`, is skipped:
 /// `None` when the namespace is there and the one made.
-pub(crate) fn netns_deletion_skip(
+fn netns_deletion_skip(
     context: &mut Context,
     name: &NsName,
     netns_id: Option<NsId>,
 ) -> Option<Skip> {
-    match context.presence(Some(name), netns_id) {
-        Presence::There => None,
-        Presence::Gone => Some(Skip::gone(
-            netns_id.is_some(),
-            format!("not deleting netns {name}: it is gone"),
-        )),
-        Presence::Replaced => Some(Skip::Replaced(format!(
-            "not deleting netns {name}: it is not the namespace vethkit made, but one made since under that name"
-        ))),
-    }
+    check_netns(context, &Some(name.clone()), netns_id).map(|skip| skip.after("not deleting"))
 }
 
 /// Deletes the named namespace an undo is about, if it is still the one made.
@@ -549,65 +572,79 @@ fn delete_netns(context: &mut Context, name: &NsName, netns_id: Option<NsId>) ->
     Ok(Outcome::done())
 }
 
-/// Adds an address; one added a moment earlier by another invocation is
+/// Adds something to the link `dev` with `request`. When the kernel
+/// answers that it exists, and `there` finds it as asked on the link (of
+/// the index given), another invocation added it a moment earlier: it is
 /// taken as it is.
+fn add_to_link(
+    context: &mut Context,
+    netns: &Netns,
+    dev: &IfName,
+    (what, object): (&str, String),
+    request: impl Fn(&mut RouteSocket, u32) -> Result<(), KernelError>,
+    there: impl FnOnce(&mut Context, u32) -> Result<bool>,
+) -> Result<Outcome> {
+    let clashed = std::cell::Cell::new(None);
+    let added = on_link(context, netns, dev, what, object, |socket, index| {
+        let result = request(socket, index);
+        if matches!(&result, Err(error) if error.errno == libc::EEXIST) {
+            clashed.set(Some(index));
+        }
+        result
+    });
+    match (added, clashed.get()) {
+        (Ok(made), _) => Ok(Outcome::made(made)),
+        (Err(error), Some(index)) => {
+            if there(context, index)? {
+                Ok(Outcome::made_by_another())
+            } else {
+                Err(error)
+            }
+        }
+        (Err(error), None) => Err(error),
+    }
+}
+
+/// Adds an address; the same one added a moment earlier by another
+/// invocation is taken as it is.
 fn add_address(
     context: &mut Context,
     netns: &Netns,
     dev: &IfName,
     address: &ipnet::IpNet,
 ) -> Result<Outcome> {
-    let added = on_link(
+    add_to_link(
         context,
         netns,
         dev,
-        "add address",
-        format!("{address} to {dev}"),
+        ("add address", format!("{address} to {dev}")),
         |socket, index| rtnl::add_address(socket, index, address),
-    );
-    match added {
-        Ok(made) => Ok(Outcome::made(made)),
-        Err(error) => {
-            let present = match crate::lookup::link(context, netns, dev)? {
-                Some(link) => crate::lookup::addresses(context, netns, dev, link.index)?,
-                None => Vec::new(),
-            };
-            if present.contains(address) {
-                Ok(Outcome::made_by_another())
-            } else {
-                Err(error)
-            }
-        }
-    }
+        |context, index| {
+            let present = crate::lookup::addresses(context, netns, dev, index)?;
+            Ok(present.contains(address))
+        },
+    )
 }
 
-/// Adds a default route; the same one added a moment earlier by another
-/// invocation is taken as it is.
+/// Adds a default route; the same one (gateway and device) added a moment
+/// earlier by another invocation is taken as it is.
 fn add_route(
     context: &mut Context,
     netns: &Netns,
     dev: &IfName,
     gateway: &std::net::IpAddr,
 ) -> Result<Outcome> {
-    let added = on_link(
+    add_to_link(
         context,
         netns,
         dev,
-        "add default route",
-        format!("via {gateway}"),
+        ("add default route", format!("via {gateway}")),
         |socket, index| rtnl::add_default_route(socket, gateway, index),
-    );
-    match added {
-        Ok(made) => Ok(Outcome::made(made)),
-        Err(error) => {
-            let present = crate::lookup::default_gateways(context, netns, gateway)?;
-            if present.contains(gateway) {
-                Ok(Outcome::made_by_another())
-            } else {
-                Err(error)
-            }
-        }
-    }
+        |context, index| {
+            let present = crate::lookup::default_routes(context, netns, gateway)?;
+            Ok(present.contains(&(*gateway, Some(index))))
+        },
+    )
 }
 
 impl Step {
@@ -673,8 +710,8 @@ impl Step {
                 if !context.create_netns(name)? {
                     return Ok(Outcome::made_by_another());
                 }
-                let id = context.netns_id(Some(name))?;
-                Ok(Outcome::made_if(id.map(Made::Netns)))
+                let id = context.netns_id(Some(name));
+                Ok(id.map_or_else(Outcome::done, |id| Outcome::made(Made::Netns(id))))
             }
             Step::NetnsDel { name, netns_id } => delete_netns(context, name, *netns_id),
             Step::VethAdd {
@@ -763,7 +800,7 @@ impl Step {
                     Error::failed(format!("nf_tables refused the change: {error}"))
                 })?;
                 Ok(Outcome {
-                    made: Some(Made::Nft(applied.handles)),
+                    made: applied.sent.then_some(Made::Nft(applied.handles)),
                     made_by_another: false,
                     skipped: applied.skipped,
                 })
@@ -778,7 +815,7 @@ impl Step {
                 write_sysctl(context, netns, key, value, Some(was), false)?;
                 Ok(Outcome::made(Made::Sysctl {
                     wrote: value.clone(),
-                    netns_id: context.netns_id(netns.as_ref())?,
+                    netns_id: context.netns_id(netns.as_ref()),
                 }))
             }
             Step::SysctlRestore {
@@ -799,17 +836,7 @@ impl Step {
                 };
                 restore_sysctl(context, restore)
             }
-            Step::LinkUp { netns, name } => {
-                let socket = context.socket(netns.as_ref())?;
-                rtnl::set_up(socket, name, true).map_err(|error| match error.errno {
-                    libc::ENODEV => no_interface(name, netns.as_ref()),
-                    _ => refused("bring up", name, netns.as_ref(), error),
-                })?;
-                match context.known_index(netns, name) {
-                    Some(index) => Ok(Outcome::made(link_made(context, netns, index)?)),
-                    None => Ok(Outcome::done()),
-                }
-            }
+            Step::LinkUp { netns, name } => bring_up(context, netns, name),
             Step::LinkDown {
                 netns,
                 name,

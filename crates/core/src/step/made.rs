@@ -82,14 +82,6 @@ impl Outcome {
         }
     }
 
-    /// Done, on `made` when it is known.
-    pub fn made_if(made: Option<Made>) -> Self {
-        Outcome {
-            made,
-            ..Outcome::default()
-        }
-    }
-
     /// Found made already by another invocation.
     pub fn made_by_another() -> Self {
         Outcome {
@@ -104,6 +96,11 @@ impl Outcome {
             skipped: vec![skip],
             ..Outcome::default()
         }
+    }
+
+    /// Whether the step acted on something (rather than skip it all).
+    pub fn acted(&self) -> bool {
+        self.skipped.is_empty() || self.made.is_some()
     }
 
     /// Whether an undo left its object alone because another stands in
