@@ -222,8 +222,9 @@ fn is_link_local(item: &Value) -> bool {
 }
 
 /// The journal entries still standing, read straight from the journal's
-/// JSON lines (an independent reading of its format): a later line with an
-/// entry's id replaces it where it stands, a `gone` line removes it.
+/// JSON lines (an independent reading of its format): an `amend` line
+/// replaces the undo of the entry it names while it stands, a `gone` line
+/// removes it.
 pub fn journal_standing(journal: &str) -> Vec<Value> {
     let mut standing: Vec<Value> = Vec::new();
     for line in journal.lines() {
@@ -232,11 +233,13 @@ pub fn journal_standing(journal: &str) -> Vec<Value> {
         };
         if let Some(gone) = value.get("gone") {
             standing.retain(|entry| entry.get("id") != Some(gone));
-        } else if let Some(earlier) = standing
-            .iter_mut()
-            .find(|entry| entry.get("id") == value.get("id"))
-        {
-            *earlier = value;
+        } else if let Some(amended) = value.get("amend") {
+            let entry = standing
+                .iter_mut()
+                .find(|entry| entry.get("id") == Some(amended));
+            if let Some(entry) = entry {
+                entry["undo"] = value["undo"].clone();
+            }
         } else {
             standing.push(value);
         }
