@@ -499,7 +499,7 @@ fn objects_made_again_by_hand_under_the_same_name_are_left_alone() {
         "netns-reset: not deleting: q2 is gone\n\
          netns-reset: not deleting: b9 is not the interface vethkit made or changed, but one made since under that name\n\
          netns-reset: not deleting: s1 is not the interface vethkit made or changed, but one made since under that name\n\
-         netns-reset: not deleting netns qn: it is not the namespace vethkit made, but one made since under that name\n\
+         netns-reset: not deleting: netns qn is not the namespace vethkit made or worked in, but one made since under that name\n\
          status 0"
     );
     assert_eq!(run.section("journal"), "", "the records are gone too");
