@@ -126,8 +126,15 @@ impl Pair {
         // end is not looked up either, and a link of its name is a clash the
         // kernel reports when the pair is created.
         if !ends.iter().any(|end| is_new(&end.netns)) {
-            for (end, link) in ends.iter().zip(links.iter_mut()) {
-                *link = lookup::link(context, &end.netns, &end.name)?;
+            // One end alone may be half of a pair another invocation made
+            // between the two lookups: a second look tells.
+            for _ in 0..2 {
+                for (end, link) in ends.iter().zip(links.iter_mut()) {
+                    *link = lookup::link(context, &end.netns, &end.name)?;
+                }
+                if links[0].is_some() == links[1].is_some() {
+                    break;
+                }
             }
         }
         self.plan_pair(&links, &mut plan)?;
