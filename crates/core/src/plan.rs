@@ -224,11 +224,12 @@ impl Executor {
         for undo in applied.undos.into_iter().rev() {
             if let Step::NetnsDel { name, netns_id } = &undo.step {
                 let there = self.context.presence(Some(name), *netns_id) == Presence::There;
-                let used = !matches!(
-                    lookup::holds_only_its_own_links(&mut self.context, name),
-                    Ok(true)
-                );
-                if there && used {
+                let used = there
+                    && !matches!(
+                        lookup::holds_only_its_own_links(&mut self.context, name),
+                        Ok(true)
+                    );
+                if used {
                     eprintln!(
                         "{}: not deleting netns {name}: another invocation uses it now",
                         self.program

@@ -133,6 +133,23 @@ mod tests {
         move || Box::new(text.as_bytes())
     }
 
+    /// The keys (dotted) and values a request sets.
+    fn assignments(request: Request) -> Vec<(String, String)> {
+        let Request::Set(set) = request else {
+            panic!("a set request")
+        };
+        set.into_iter()
+            .map(|a| (a.key.to_string(), a.value))
+            .collect()
+    }
+
+    fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+        expected
+            .iter()
+            .map(|(key, value)| (key.to_string(), value.to_string()))
+            .collect()
+    }
+
     #[test]
     fn assignments_from_arguments_and_stdin() {
         let request = parse(
@@ -140,20 +157,13 @@ mod tests {
             stdin("# comment\n; another\n\n net/ipv4/conf/all/rp_filter = 0 \nnet.ipv4.ping_group_range = 0 2147483647\n"),
         )
         .unwrap();
-        let Request::Set(set) = request else {
-            panic!("a set request")
-        };
-        let pairs: Vec<(String, &str)> = set
-            .iter()
-            .map(|a| (a.key.to_string(), a.value.as_str()))
-            .collect();
         assert_eq!(
-            pairs,
-            [
-                ("net.ipv4.ip_forward".to_string(), "1"),
-                ("net.ipv4.conf.all.rp_filter".to_string(), "0"),
-                ("net.ipv4.ping_group_range".to_string(), "0 2147483647"),
-            ]
+            assignments(request),
+            pairs(&[
+                ("net.ipv4.ip_forward", "1"),
+                ("net.ipv4.conf.all.rp_filter", "0"),
+                ("net.ipv4.ping_group_range", "0 2147483647"),
+            ])
         );
     }
 
@@ -167,19 +177,12 @@ mod tests {
             no_stdin,
         )
         .unwrap();
-        let Request::Set(set) = request else {
-            panic!("a set request")
-        };
-        let pairs: Vec<(String, &str)> = set
-            .iter()
-            .map(|a| (a.key.to_string(), a.value.as_str()))
-            .collect();
         assert_eq!(
-            pairs,
-            [
-                ("net.ipv4.ip_forward".to_string(), "1"),
-                ("net.ipv4.conf.all.rp_filter".to_string(), "2"),
-            ]
+            assignments(request),
+            pairs(&[
+                ("net.ipv4.ip_forward", "1"),
+                ("net.ipv4.conf.all.rp_filter", "2"),
+            ])
         );
     }
 

@@ -504,6 +504,31 @@ struct Restore<'a> {
     netns_id: Option<NsId>,
 }
 
+impl<'a> Restore<'a> {
+    /// The restore `step` is, if it is one.
+    fn of(step: &'a Step) -> Option<Self> {
+        let Step::SysctlRestore {
+            netns,
+            key,
+            value,
+            also,
+            wrote,
+            netns_id,
+        } = step
+        else {
+            return None;
+        };
+        Some(Restore {
+            netns,
+            key,
+            value,
+            also,
+            wrote: wrote.as_deref(),
+            netns_id: *netns_id,
+        })
+    }
+}
+
 /// Why a recorded sysctl value is not to be put back: the key is gone, or
 /// holds another value than the one vethkit wrote (someone changed it
 /// since: their value stays). `None` when it is to be put back.
@@ -656,6 +681,9 @@ impl Step {
             Found::Ours(_) => None,
             Found::Skip(skip) => Some(skip),
         };
+        if let Some(restore) = Restore::of(self) {
+            return restore_skip(context, &restore);
+        }
         Ok(match self {
             Step::NetnsDel { name, netns_id } => netns_deletion_skip(context, name, *netns_id),
             Step::LinkDel {
@@ -681,24 +709,6 @@ impl Step {
             | Step::LinkNoMaster {
                 netns, dev, object, ..
             } => on_link(find_link(context, netns, dev, object)?),
-            Step::SysctlRestore {
-                netns,
-                key,
-                value,
-                also,
-                wrote,
-                netns_id,
-            } => {
-                let restore = Restore {
-                    netns,
-                    key,
-                    value,
-                    also,
-                    wrote: wrote.as_deref(),
-                    netns_id: *netns_id,
-                };
-                restore_skip(context, &restore)?
-            }
             _ => None,
         })
     }
@@ -818,24 +828,10 @@ impl Step {
                     netns_id: context.netns_id(netns.as_ref()),
                 }))
             }
-            Step::SysctlRestore {
-                netns,
-                key,
-                value,
-                also,
-                wrote,
-                netns_id,
-            } => {
-                let restore = Restore {
-                    netns,
-                    key,
-                    value,
-                    also,
-                    wrote: wrote.as_deref(),
-                    netns_id: *netns_id,
-                };
-                restore_sysctl(context, restore)
-            }
+            Step::SysctlRestore { .. } => match Restore::of(self) {
+                Some(restore) => restore_sysctl(context, restore),
+                None => Ok(Outcome::done()),
+            },
             Step::LinkUp { netns, name } => bring_up(context, netns, name),
             Step::LinkDown {
                 netns,
