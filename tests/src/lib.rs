@@ -456,7 +456,7 @@ pub fn assert_refused(program: &str, cases: &[(&str, &str, i32, &str)]) {
     }
 }
 
-/// The two sides of a mirror test (DESIGN.md §5).
+/// The two sides of a mirror test: a command, and its `--dry-run` lines run by a shell.
 #[derive(Debug)]
 pub struct Mirror {
     /// What `--dry-run` printed.

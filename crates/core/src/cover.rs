@@ -4,7 +4,7 @@
 //!
 //! Deletions themselves are never covered: a veth is deleted before its
 //! namespace, since the kernel tears a namespace down in the background
-//! and a peer left in another namespace would linger (DESIGN.md §7).
+//! and a peer left in another namespace would linger.
 
 use std::collections::HashSet;
 

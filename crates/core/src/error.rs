@@ -30,7 +30,7 @@ impl Error {
         Error::Failed(message.to_string())
     }
 
-    /// The exit status this error earns (DESIGN.md §3).
+    /// The exit status this error earns: 2 for bad usage, 1 for a failure.
     pub fn exit_status(&self) -> u8 {
         match self {
             Error::Usage(_) => 2,

@@ -1,6 +1,6 @@
 //! Named network namespaces, kept where `ip netns` keeps them, so that each
 //! tool sees the other's: a bind mount of the namespace on `/run/netns/NAME`,
-//! with `/run/netns` a shared mount point (DESIGN.md §7).
+//! with `/run/netns` a shared mount point.
 //!
 //! Entering a namespace acts on the calling thread only; [`Entered`] brings
 //! the thread back to where it was.

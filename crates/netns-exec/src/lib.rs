@@ -1,5 +1,5 @@
 //! netns-exec: enter a named network namespace the way `ip netns exec`
-//! does (DESIGN.md §7), then exec the command in place.
+//! does, then exec the command in place.
 
 pub mod cli;
 
