@@ -1,12 +1,12 @@
-complete -c br-attach -s n -l netns -d 'Work inside network namespace NS (bridge and ports are there)' -r
 complete -c br-attach -s a -l addr -d 'Add an address (CIDR, IPv4 or IPv6) to the bridge; repeatable' -r
 complete -c br-attach -s d -l detach -d 'Detach PORT from the bridge instead; repeatable' -r
 complete -c br-attach -l mtu -d 'MTU of the bridge' -r
+complete -c br-attach -s n -l netns -d 'Work inside network namespace NS (bridge and ports are there)' -r
 complete -c br-attach -l stp -d 'Turn the spanning tree protocol on (a new bridge has it off)'
 complete -c br-attach -l no-stp -d 'Keep the spanning tree protocol off'
 complete -c br-attach -l no-up -d 'Leave the bridge and the ports down'
-complete -c br-attach -l dry-run -d 'Print the equivalent ip commands and change nothing'
-complete -c br-attach -s v -l verbose -d 'Print each step on stderr as it is applied'
+complete -c br-attach -l dry-run -d 'Print the equivalent commands (ip, nft, sysctl) and change nothing'
+complete -c br-attach -s v -l verbose -d 'Print each change on stderr, as its command, as it is made'
 complete -c br-attach -s j -l json -d 'Print the bridge, its new ports and addresses as JSON'
 complete -c br-attach -s V -l version -d 'Print version'
 complete -c br-attach -s h -l help -d 'Print a summary of the options and examples'
@@ -59,7 +59,7 @@ function __vethkit_position --description 'How many words before the cursor are 
     echo $count
 end
 
-complete -c br-attach -s n -l netns -x -a '(__vethkit_namespaces)'
 complete -c br-attach -s d -l detach -x -a '(__vethkit_interfaces (__vethkit_option_value -n --netns))'
-complete -c br-attach -n 'test (__vethkit_position -n --netns -a --addr -d --detach --mtu) -eq 0' -x -a '(__vethkit_interfaces (__vethkit_option_value -n --netns))'
-complete -c br-attach -n 'test (__vethkit_position -n --netns -a --addr -d --detach --mtu) -ge 1' -x -a '(__vethkit_interfaces (__vethkit_option_value -n --netns))'
+complete -c br-attach -s n -l netns -x -a '(__vethkit_namespaces)'
+complete -c br-attach -n 'test (__vethkit_position -a --addr -d --detach --mtu -n --netns) -eq 0' -x -a '(__vethkit_interfaces (__vethkit_option_value -n --netns))'
+complete -c br-attach -n 'test (__vethkit_position -a --addr -d --detach --mtu -n --netns) -ge 1' -x -a '(__vethkit_interfaces (__vethkit_option_value -n --netns))'

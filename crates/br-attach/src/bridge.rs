@@ -9,7 +9,12 @@ use vethkit_core::lookup;
 use vethkit_core::name::IfName;
 use vethkit_core::plan::Plan;
 use vethkit_core::rtnl::Link;
-use vethkit_core::step::{Object, Step};
+use vethkit_core::step::address::AddrAdd;
+use vethkit_core::step::bridge;
+use vethkit_core::step::link::{KindName, LinkAdd};
+use vethkit_core::step::port::{LinkMaster, LinkNoMaster};
+use vethkit_core::step::state::{LinkMtu, LinkUp};
+use vethkit_core::step::veth;
 use vethkit_core::{Error, Result};
 
 /// A bridge and its ports, as asked.
@@ -52,13 +57,15 @@ impl Bridge {
         let present = match &bridge {
             Some(link) => lookup::addresses(context, &self.netns, &self.name, link.index)?,
             None => {
-                plan.push(Step::BridgeAdd {
+                plan.push(LinkAdd {
                     netns: self.netns.clone(),
                     name: self.name.clone(),
-                    stp: self.stp,
+                    mtu: None,
+                    mac: None,
+                    kind: bridge::Bridge { stp: self.stp }.into(),
                 });
                 if let Some(mtu) = self.mtu {
-                    plan.push(Step::LinkMtu {
+                    plan.push(LinkMtu {
                         netns: self.netns.clone(),
                         name: self.name.clone(),
                         mtu,
@@ -68,7 +75,7 @@ impl Bridge {
             }
         };
         for address in self.addrs.iter().filter(|a| !present.contains(a)) {
-            plan.push(Step::AddrAdd {
+            plan.push(AddrAdd {
                 netns: self.netns.clone(),
                 dev: self.name.clone(),
                 address: *address,
@@ -88,7 +95,7 @@ impl Bridge {
     /// and spanning tree asked for.
     fn check_bridge(&self, link: &Link) -> Result<()> {
         let here = in_netns(self.netns.as_ref());
-        if link.kind.as_deref() != Some("bridge") {
+        if !KindName::Bridge.is_kind_of(link) {
             let kind = link.kind.as_deref().unwrap_or("an interface of no kind");
             return Err(Error::failed(format!(
                 "cannot use {} as a bridge: it exists{here} and is {}",
@@ -100,24 +107,16 @@ impl Bridge {
                 }
             )));
         }
-        let conflict = |what: String| {
-            Err(Error::failed(format!(
-                "bridge {} exists{here} with {what}",
-                self.name
-            )))
-        };
-        if let Some(mtu) = self.mtu {
-            if link.mtu != Some(mtu) {
-                return conflict(format!("mtu {}, not {mtu}", link.mtu.unwrap_or(0)));
-            }
-        }
-        if let Some(stp) = self.stp {
-            if link.stp != Some(stp) {
+        let what = format!("bridge {}", self.name);
+        lookup::check_mtu(&what, &self.netns, link, self.mtu)?;
+        match self.stp {
+            Some(stp) if bridge::stp(link) != Some(stp) => {
                 let word = |on: bool| if on { "on" } else { "off" };
-                return conflict(format!("spanning tree {}, not {}", word(!stp), word(stp)));
+                let difference = format!("spanning tree {}, not {}", word(!stp), word(stp));
+                Err(lookup::exists_with(&what, &self.netns, &difference))
             }
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// The steps that attach `port` to the bridge, whose link is `bridge`
@@ -165,13 +164,7 @@ impl Bridge {
             }
         }
         if !attached {
-            plan.push(Step::LinkMaster {
-                netns: self.netns.clone(),
-                dev: port.clone(),
-                master: self.name.clone(),
-                object: Object::default(),
-                master_index: None,
-            });
+            plan.push(LinkMaster::attach(&self.netns, port, &self.name));
         }
         if self.up && !link.up {
             plan.push(self.link_up(port));
@@ -192,13 +185,7 @@ impl Bridge {
             |why: String| Error::failed(format!("cannot detach {port} from {}: {why}", self.name));
         let (_, attached) = self.existing_port(context, port, bridge, cannot)?;
         if attached {
-            plan.push(Step::LinkNoMaster {
-                netns: self.netns.clone(),
-                dev: port.clone(),
-                master: self.name.clone(),
-                object: Object::default(),
-                master_index: None,
-            });
+            plan.push(LinkNoMaster::detach(&self.netns, port, &self.name));
         }
         Ok(())
     }
@@ -214,7 +201,7 @@ impl Bridge {
         cannot: impl Fn(String) -> Error,
     ) -> Result<(Link, bool)> {
         let Some(link) = lookup::link(context, &self.netns, port)? else {
-            return Err(cannot(self.no_interface(port)));
+            return Err(cannot(lookup::no_interface(port, &self.netns)));
         };
         match link.master {
             None => Ok((link, false)),
@@ -231,23 +218,14 @@ impl Bridge {
 
     /// The peer of the veth `link`, when it is in the bridge's namespace too.
     fn peer_here(&self, context: &mut Context, link: &Link) -> Result<Option<Link>> {
-        match (link.kind.as_deref(), link.peer_index, link.peer_elsewhere) {
-            (Some("veth"), Some(index), false) => lookup::link_at(context, &self.netns, index),
+        match veth::peer_of(link) {
+            Some(index) if !link.link_elsewhere => lookup::link_at(context, &self.netns, index),
             _ => Ok(None),
         }
     }
 
-    /// "no interface named PORT in ...", naming the namespace even when it
-    /// is the caller's.
-    fn no_interface(&self, port: &IfName) -> String {
-        match &self.netns {
-            Some(_) => format!("no interface named {port}{}", in_netns(self.netns.as_ref())),
-            None => format!("no interface named {port} in the current network namespace"),
-        }
-    }
-
-    fn link_up(&self, name: &IfName) -> Step {
-        Step::LinkUp {
+    fn link_up(&self, name: &IfName) -> LinkUp {
+        LinkUp {
             netns: self.netns.clone(),
             name: name.clone(),
         }

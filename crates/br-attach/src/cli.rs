@@ -2,9 +2,9 @@
 
 use clap::Parser;
 use ipnet::IpNet;
-use vethkit_core::cli::parse_cidr;
+use vethkit_core::cli::{parse_cidr, Changes, InNetns, Json};
 use vethkit_core::manual::{Example, Manual, EXIT_STATUSES};
-use vethkit_core::name::{IfName, NsName};
+use vethkit_core::name::IfName;
 
 /// Create a bridge if it is missing, bring it up, and attach ports to it.
 ///
@@ -18,7 +18,9 @@ use vethkit_core::name::{IfName, NsName};
     name = "br-attach",
     version,
     override_usage = "br-attach [OPTIONS] BRIDGE [PORT... | -]\n       br-attach [-n NS] [--dry-run] [--verbose] BRIDGE --detach PORT...",
-    after_help = MANUAL.after_help()
+    after_help = MANUAL.after_help(),
+    mut_arg("netns", |arg| arg.help("Work inside network namespace NS (bridge and ports are there)")),
+    mut_arg("json", |arg| arg.help("Print the bridge, its new ports and addresses as JSON"))
 )]
 pub struct Cli {
     /// The bridge (created if missing)
@@ -29,9 +31,9 @@ pub struct Cli {
     #[arg(value_name = "PORT")]
     pub ports: Vec<String>,
 
-    /// Work inside network namespace NS (bridge and ports are there)
-    #[arg(short = 'n', long, value_name = "NS")]
-    pub netns: Option<NsName>,
+    /// `-n NS`.
+    #[command(flatten)]
+    pub netns: InNetns,
 
     /// Add an address (CIDR, IPv4 or IPv6) to the bridge; repeatable
     #[arg(short = 'a', long = "addr", value_name = "CIDR", value_parser = parse_cidr)]
@@ -62,17 +64,13 @@ pub struct Cli {
     #[arg(long)]
     pub no_up: bool,
 
-    /// Print the equivalent ip commands and change nothing
-    #[arg(long)]
-    pub dry_run: bool,
+    /// `--dry-run`, `--verbose`.
+    #[command(flatten)]
+    pub changes: Changes,
 
-    /// Print each step on stderr as it is applied
-    #[arg(short, long)]
-    pub verbose: bool,
-
-    /// Print the bridge, its new ports and addresses as JSON
-    #[arg(short, long)]
-    pub json: bool,
+    /// `--json`.
+    #[command(flatten)]
+    pub json: Json,
 }
 
 impl Cli {

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use vethkit_core::cli::print_line;
 use vethkit_core::name::IfName;
-use vethkit_core::plan::{Applied, Executor, Mode};
+use vethkit_core::plan::Applied;
 use vethkit_core::{Error, Result};
 
 use bridge::Bridge;
@@ -20,30 +20,26 @@ pub use cli::Cli;
 /// attached as they arrive, and a bad line rolls every change back.
 pub fn run() -> Result<()> {
     let cli: Cli = vethkit_core::cli::parse()?;
-    let mode = Mode {
-        dry_run: cli.dry_run,
-        verbose: cli.verbose,
-    };
-    let json = cli.json;
+    let json = cli.json.json;
     let from_stdin = cli.ports.iter().any(|port| port == "-");
     let mut bridge = Bridge {
         ports: named_ports(&cli.ports)?,
         detach: unique(cli.detach.clone()),
         stp: cli.stp(),
         name: cli.bridge,
-        netns: cli.netns,
+        netns: cli.netns.netns,
         addrs: cli.addrs,
         mtu: cli.mtu,
         up: !cli.no_up,
     };
-    let mut executor = Executor::new("br-attach", mode)?;
+    let mut executor = cli.changes.executor("br-attach")?;
     let plan = bridge.plan(&mut executor.context)?;
     let mut applied = Applied::default();
     executor.run_within(&plan, &mut applied)?;
     if from_stdin {
         stdin::attach(&mut executor, &mut bridge, applied, json)?;
     }
-    if json && !mode.dry_run {
+    if json && !executor.mode.dry_run {
         report(&bridge);
     }
     Ok(())

@@ -7,7 +7,8 @@
 use std::collections::HashSet;
 use std::io::{self, BufRead, BufReader, Read};
 
-use vethkit_core::ahead::Ahead;
+use vethkit_core::ahead::{Ahead, Units};
+use vethkit_core::cover::Named;
 use vethkit_core::error::io_words;
 use vethkit_core::lookup;
 use vethkit_core::name::IfName;
@@ -61,7 +62,11 @@ fn attach_all(
             continue;
         }
         let plan = bridge.plan_port(&mut executor.context, &port, link.as_ref(), &seen);
-        ahead.push((), plan?, vec![(bridge.netns.clone(), Some(port.clone()))]);
+        ahead.push(
+            (),
+            plan?,
+            vec![Named::Link(bridge.netns.clone(), port.clone())],
+        );
         if json {
             bridge.ports.push(port);
         }
@@ -74,17 +79,9 @@ fn attach_waiting(
     ahead: &mut Ahead<()>,
     applied: &mut Applied,
 ) -> Result<()> {
-    if ahead.is_empty() {
-        return Ok(());
-    }
-    let mut waiting = ahead.take(executor)?.into_iter();
-    while let Some(((), plan, undos)) = waiting.next() {
-        if let Err(error) = executor.apply(&plan, undos, applied) {
-            applied.never_applied(waiting.map(|(_, _, undos)| undos));
-            return Err(error);
-        }
-    }
-    executor.write_amendments()
+    ahead
+        .apply(executor, (applied, Units::Joined), |_, _| {}, |()| {})
+        .map_err(|failure| failure.error)
 }
 
 /// The interface name on a line, `None` for a blank line or a `#` comment.

@@ -9,22 +9,37 @@
 
 use std::collections::HashSet;
 
-use crate::context::Netns;
-use crate::name::IfName;
-use crate::plan::{Executor, Plan, Undos};
-use crate::Result;
+use crate::cover::Named;
+use crate::error::Error;
+use crate::plan::{Applied, Executor, Plan};
 
 /// How many plans wait, at most, before they are applied.
 pub const PLANS_AHEAD: usize = 64;
 
-/// What a plan touches: a named namespace (`(Some(ns), None)`) or an
-/// interface in a namespace (`(netns, Some(name))`).
-pub type Touch = (Netns, Option<IfName>);
-
 /// Plans waiting to be applied, each with what asked for it.
 pub struct Ahead<T> {
     waiting: Vec<(T, Plan)>,
-    touched: HashSet<Touch>,
+    touched: HashSet<Named>,
+}
+
+/// How the plans waiting make up all-or-nothing units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Units {
+    /// Each plan is a unit of its own (a line of `veth-add --batch`).
+    EachPlan,
+    /// All plans join the unit they are applied into (the ports of
+    /// `br-attach BRIDGE -`, with the bridge).
+    Joined,
+}
+
+/// A plan made ahead that failed: what asked for it (unless the journal
+/// could not record the plans), and why.
+#[derive(Debug)]
+pub struct Failure<T> {
+    /// What asked for the plan that failed.
+    pub item: Option<T>,
+    /// Why it failed.
+    pub error: Error,
 }
 
 impl<T> Default for Ahead<T> {
@@ -39,40 +54,60 @@ impl<T> Default for Ahead<T> {
 impl<T> Ahead<T> {
     /// Whether the waiting plans must be applied before a plan touching
     /// `touches` is made: there are enough of them, or one touches the same.
-    pub fn must_apply_before(&self, touches: &[Touch]) -> bool {
+    pub fn must_apply_before(&self, touches: &[Named]) -> bool {
         self.waiting.len() >= PLANS_AHEAD || touches.iter().any(|t| self.touched.contains(t))
     }
 
     /// Adds a plan, asked for by `item`, that touches `touches`.
-    pub fn push(&mut self, item: T, plan: Plan, touches: Vec<Touch>) {
+    pub fn push(&mut self, item: T, plan: Plan, touches: Vec<Named>) {
         self.touched.extend(touches);
         self.waiting.push((item, plan));
     }
 
-    /// Whether no plan is waiting.
-    pub fn is_empty(&self) -> bool {
-        self.waiting.is_empty()
-    }
-
-    /// Takes the waiting plans out, each with its undos recorded in the
-    /// journal (all in one write), to be applied in order with
-    /// [`Executor::apply`]. In a dry run they are printed instead, and
-    /// nothing is returned.
-    pub fn take(&mut self, executor: &mut Executor) -> Result<Vec<(T, Plan, Undos)>> {
+    /// Applies the waiting plans in order. Their undos are recorded first,
+    /// in one write (write-ahead); then `started` is shown the plans about
+    /// to be applied; then each is applied into `applied`, and what asked
+    /// for it handed to `done`. With [`Units::EachPlan`], `applied` keeps
+    /// only the plan that fails. In a dry run the plans are printed instead.
+    ///
+    /// On failure, `applied` holds what to roll back (the plans after the
+    /// failing one noted as never applied), for the caller to roll back.
+    pub fn apply(
+        &mut self,
+        executor: &mut Executor,
+        (applied, units): (&mut Applied, Units),
+        started: impl FnOnce(&mut Executor, &[Plan]),
+        mut done: impl FnMut(T),
+    ) -> Result<(), Failure<T>> {
         self.touched.clear();
         let waiting = std::mem::take(&mut self.waiting);
-        if executor.mode.dry_run {
-            waiting
-                .iter()
-                .for_each(|(_, plan)| crate::plan::print_plan(plan));
-            return Ok(Vec::new());
+        if waiting.is_empty() {
+            return Ok(());
         }
-        let plans: Vec<&Plan> = waiting.iter().map(|(_, plan)| plan).collect();
-        let undos = executor.record(&plans)?;
-        Ok(waiting
-            .into_iter()
-            .zip(undos)
-            .map(|((item, plan), undos)| (item, plan, undos))
-            .collect())
+        let (items, plans): (Vec<T>, Vec<Plan>) = waiting.into_iter().unzip();
+        if executor.mode.dry_run {
+            plans.iter().for_each(crate::plan::print_plan);
+            return Ok(());
+        }
+        let plan_refs: Vec<&Plan> = plans.iter().collect();
+        let undos = executor
+            .record(&plan_refs)
+            .map_err(|error| Failure { item: None, error })?;
+        started(executor, &plans);
+        let mut taken = items.into_iter().zip(&plans).zip(undos);
+        while let Some(((item, plan), undos)) = taken.next() {
+            if let Err(error) = executor.apply(plan, undos, applied) {
+                applied.never_applied(taken.map(|(_, undos)| undos));
+                let item = Some(item);
+                return Err(Failure { item, error });
+            }
+            if units == Units::EachPlan {
+                *applied = Applied::default();
+            }
+            done(item);
+        }
+        executor
+            .write_amendments()
+            .map_err(|error| Failure { item: None, error })
     }
 }

@@ -11,6 +11,52 @@ use clap::Parser;
 use ipnet::IpNet;
 
 use crate::error::{quoted, Error, Result};
+use crate::name::NsName;
+use crate::plan::{Executor, Mode};
+
+/// The options of every command that changes the network, declared once:
+/// `--dry-run` and `-v/--verbose`.
+#[derive(clap::Args, Clone, Copy, Debug, Default)]
+pub struct Changes {
+    /// Print the equivalent commands (ip, nft, sysctl) and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print each change on stderr, as its command, as it is made
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+impl Changes {
+    /// The executor of an invocation of `program` with these options.
+    pub fn executor(&self, program: &'static str) -> Result<Executor> {
+        Executor::new(
+            program,
+            Mode {
+                dry_run: self.dry_run,
+                verbose: self.verbose,
+            },
+        )
+    }
+}
+
+/// `-j/--json`, declared once: what is made printed as JSON on stdout (a
+/// command says what, with `mut_arg`).
+#[derive(clap::Args, Clone, Copy, Debug, Default)]
+pub struct Json {
+    /// Print the result as JSON
+    #[arg(short, long)]
+    pub json: bool,
+}
+
+/// `-n/--netns NS`, declared once: work inside the named namespace, as
+/// `ip -n` does.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct InNetns {
+    /// Work inside network namespace NS
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub netns: Option<NsName>,
+}
 
 /// Parses the command line; errors become one-line usage errors, while
 /// `--help` and `--version` print and exit as usual.

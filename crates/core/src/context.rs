@@ -55,7 +55,7 @@ pub enum Presence {
     /// There, and the same namespace (or the caller's, or one whose
     /// identity was not recorded).
     There,
-    /// Deleted.
+    /// Named.
     Gone,
     /// Another namespace now has its name.
     Replaced,
@@ -92,7 +92,7 @@ fn create_handle(name: &NsName) -> Result<Option<Handle>> {
 }
 
 fn open_socket() -> Result<RouteSocket> {
-    RouteSocket::route().map_err(|error| {
+    RouteSocket::open().map_err(|error| {
         Error::failed(format!(
             "cannot open a netlink socket: {}",
             crate::error::io_words(&error)
@@ -141,7 +141,7 @@ impl Context {
     /// The nfnetlink socket in the caller's namespace, opened on first use.
     pub fn netfilter(&mut self) -> Result<&mut NetfilterSocket> {
         if self.netfilter.is_none() {
-            let socket = crate::nft::open().map_err(|error| {
+            let socket = NetfilterSocket::open().map_err(|error| {
                 Error::failed(format!(
                     "cannot open a netfilter socket: {}",
                     crate::error::io_words(&error)

@@ -454,11 +454,12 @@ mod tests {
     }
 
     fn down(name: &str) -> Step {
-        Step::LinkDown {
+        crate::step::state::LinkDown {
             netns: None,
             name: name.parse().unwrap(),
             object: Default::default(),
         }
+        .into()
     }
 
     #[test]

@@ -9,8 +9,44 @@ use crate::context::{in_netns, Context, Netns};
 use crate::error::{errno_words, Error, Result};
 use crate::name::{IfName, NsName};
 use crate::rtnl::{self, Link};
+use crate::step::sysctl::SysctlSet;
 use crate::step::Step;
 use crate::sysctl::{self, Key, Problem};
+
+/// There is no interface `name` in `netns`, in words that name the
+/// namespace, the caller's too.
+pub fn no_interface(name: &IfName, netns: &Netns) -> String {
+    match netns {
+        Some(_) => format!("no interface named {name}{}", in_netns(netns.as_ref())),
+        None => format!("no interface named {name} in the current network namespace"),
+    }
+}
+
+/// `what` exists in `netns` otherwise than asked: with `difference`.
+pub fn exists_with(what: impl std::fmt::Display, netns: &Netns, difference: &str) -> Error {
+    Error::failed(format!(
+        "{what} exists{} with {difference}",
+        in_netns(netns.as_ref())
+    ))
+}
+
+/// A link asked for with the MTU `asked` (when given) that exists as
+/// `link` with another: the conflict, naming it as `what`.
+pub fn check_mtu(
+    what: impl std::fmt::Display,
+    netns: &Netns,
+    link: &Link,
+    asked: Option<u32>,
+) -> Result<()> {
+    match asked {
+        Some(mtu) if link.mtu != Some(mtu) => Err(exists_with(
+            what,
+            netns,
+            &format!("mtu {}, not {mtu}", link.mtu.unwrap_or(0)),
+        )),
+        _ => Ok(()),
+    }
+}
 
 /// The link named `name` in `netns`, if there is one. Its index is learnt,
 /// for the steps that follow.
@@ -183,11 +219,14 @@ pub fn sysctl_change(
         .into_iter()
         .filter(|(_, other_was)| !sysctl::same_value(other_was, &was))
         .collect();
-    Ok((!sysctl::same_value(&was, value)).then(|| Step::SysctlSet {
-        netns: netns.clone(),
-        key: key.clone(),
-        value: value.to_string(),
-        was,
-        also_was,
+    Ok((!sysctl::same_value(&was, value)).then(|| {
+        SysctlSet {
+            netns: netns.clone(),
+            key: key.clone(),
+            value: value.to_string(),
+            was,
+            also_was,
+        }
+        .into()
     }))
 }

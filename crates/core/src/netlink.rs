@@ -76,11 +76,6 @@ pub struct NetlinkSocket {
 }
 
 impl NetlinkSocket {
-    /// Opens a `NETLINK_ROUTE` socket in the calling thread's network namespace.
-    pub fn route() -> io::Result<Self> {
-        Self::open(netlink_sys::protocols::NETLINK_ROUTE)
-    }
-
     /// Opens a socket of `protocol` in the calling thread's network namespace.
     pub fn open(protocol: isize) -> io::Result<Self> {
         let mut socket = Socket::new(protocol)?;

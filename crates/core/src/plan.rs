@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::journal::{Entry, Journal};
 use crate::lookup;
 use crate::rtnl;
+use crate::step::netns::NetnsDel;
 use crate::step::{Skip, Step};
 
 /// The steps one invocation (or one line of a batch) will take, in order.
@@ -23,8 +24,8 @@ pub struct Plan {
 
 impl Plan {
     /// Adds a step at the end.
-    pub fn push(&mut self, step: Step) {
-        self.steps.push(step);
+    pub fn push(&mut self, step: impl Into<Step>) {
+        self.steps.push(step.into());
     }
 }
 
@@ -222,7 +223,7 @@ impl Executor {
         let mut left = Vec::new();
         let mut gone = applied.never;
         for undo in applied.undos.into_iter().rev() {
-            if let Step::NetnsDel { name, netns_id } = &undo.step {
+            if let Step::NetnsDel(NetnsDel { name, netns_id }) = &undo.step {
                 let there = self.context.presence(Some(name), *netns_id) == Presence::There;
                 let used = there
                     && !matches!(
@@ -296,7 +297,7 @@ impl Undos {
             .enumerate()
             .filter_map(|(position, step)| {
                 let step = step.undo()?;
-                deletions.cover(&step).is_none().then_some(Undo {
+                deletions.covering(&step).is_none().then_some(Undo {
                     position,
                     step,
                     entry: None,

@@ -19,13 +19,16 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::context::{Context, Netns};
-use crate::cover::{Cover, Deletions};
+use crate::cover::{Deletions, Named};
 use crate::error::{Error, Result};
 use crate::journal::Entry;
 use crate::lookup;
 use crate::name::IfName;
 use crate::nft;
 use crate::rtnl::{self, Link};
+use crate::step::link::{KindName, LinkDel};
+use crate::step::netns::NetnsDel;
+use crate::step::nft::Nft;
 use crate::step::{check_netns, identify, not_of_kind, Found, Object, Outcome, Skip, Step};
 
 /// The first interface group tried for a group deletion ("vth\0"): far from
@@ -47,7 +50,7 @@ pub struct Undone {
 /// How a deletion ended, for the entries it covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Deletion {
-    /// Deleted, or gone already: what it covers is gone too.
+    /// Named, or gone already: what it covers is gone too.
     Done,
     /// Its object is not the one vethkit made: what it covers is undone
     /// one by one.
@@ -75,13 +78,13 @@ pub fn planned_steps(context: &mut Context, entries: &[Entry]) -> Result<(Vec<St
     let mut skipped = Vec::new();
     for entry in &sorted.direct {
         match &entry.undo {
-            Step::Nft { ops } => {
+            Step::Nft(Nft { ops }) => {
                 let resolved = nft::resolve(context.netfilter()?, ops).map_err(|error| {
                     Error::failed(format!("cannot list the firewall rules: {error}"))
                 })?;
                 skipped.extend(resolved.skipped);
                 if !resolved.ops.is_empty() {
-                    steps.push(Step::Nft { ops: resolved.ops });
+                    steps.push(Nft { ops: resolved.ops }.into());
                 }
             }
             step => match step.skip(context)? {
@@ -117,7 +120,7 @@ pub fn undo_all(
 ) -> Undone {
     let sorted = Sorted::of(entries);
     let mut undone = Undone::default();
-    let mut deletions: HashMap<Cover, Deletion> = HashMap::new();
+    let mut deletions: HashMap<Named, Deletion> = HashMap::new();
 
     for entry in &sorted.direct {
         undone.settle(entry, undo_one(context, entry, &mut announce));
@@ -125,7 +128,7 @@ pub fn undo_all(
     for (netns, group) in &sorted.links {
         let results = delete_links(context, netns, group, &mut announce);
         for (deletion, result) in group.iter().zip(results) {
-            let cover = Cover::Link(netns.clone(), deletion.name.clone());
+            let cover = Named::Link(netns.clone(), deletion.name.clone());
             note_deletion(&mut deletions, cover, Deletion::of(&result));
             undone.settle(deletion.entry, result);
         }
@@ -138,10 +141,10 @@ pub fn undo_all(
     }
     for entry in &sorted.namespaces {
         let result = undo_one(context, entry, &mut announce);
-        if let Step::NetnsDel { name, .. } = &entry.undo {
+        if let Step::NetnsDel(NetnsDel { name, .. }) = &entry.undo {
             note_deletion(
                 &mut deletions,
-                Cover::Netns(name.clone()),
+                Named::Netns(name.clone()),
                 Deletion::of(&result),
             );
         }
@@ -152,7 +155,7 @@ pub fn undo_all(
             Some(Deletion::Done) => undone.undone.push((*entry).clone()),
             // Not our namespace after all: what was recorded in it is
             // checked one by one, and most likely left alone too.
-            Some(Deletion::NotOurs) if matches!(cover, Cover::Netns(_)) => {
+            Some(Deletion::NotOurs) if matches!(cover, Named::Netns(_)) => {
                 undone.settle(entry, undo_one(context, entry, &mut announce));
             }
             _ => {}
@@ -176,7 +179,7 @@ fn undo_one(
 
 /// Notes how a deletion of `cover` ended; of two deletions of one name
 /// (one gone, one made again since), the one done counts.
-fn note_deletion(deletions: &mut HashMap<Cover, Deletion>, cover: Cover, how: Deletion) {
+fn note_deletion(deletions: &mut HashMap<Named, Deletion>, cover: Named, how: Deletion) {
     let kept = deletions.entry(cover).or_insert(how);
     if how == Deletion::Done || *kept == Deletion::Failed {
         *kept = how;
@@ -199,7 +202,7 @@ impl Undone {
 struct LinkDeletion<'a> {
     entry: &'a Entry,
     name: &'a IfName,
-    kind: &'a str,
+    kind: KindName,
     object: &'a Object,
 }
 
@@ -212,7 +215,7 @@ struct Sorted<'a> {
     /// Namespace deletions, last.
     namespaces: Vec<&'a Entry>,
     /// Entries a deletion covers, with the deletion.
-    covered: Vec<(&'a Entry, Cover)>,
+    covered: Vec<(&'a Entry, Named)>,
 }
 
 impl<'a> Sorted<'a> {
@@ -227,13 +230,13 @@ impl<'a> Sorted<'a> {
         let mut link_groups: HashMap<Netns, usize> = HashMap::new();
         for entry in entries.iter().rev() {
             match &entry.undo {
-                Step::NetnsDel { .. } => sorted.namespaces.push(entry),
-                Step::LinkDel {
+                Step::NetnsDel(_) => sorted.namespaces.push(entry),
+                Step::LinkDel(LinkDel {
                     netns,
                     name,
                     kind,
                     object,
-                } => {
+                }) => {
                     let slot = *link_groups.entry(netns.clone()).or_insert_with(|| {
                         sorted.links.push((netns.clone(), Vec::new()));
                         sorted.links.len() - 1
@@ -241,11 +244,11 @@ impl<'a> Sorted<'a> {
                     sorted.links[slot].1.push(LinkDeletion {
                         entry,
                         name,
-                        kind,
+                        kind: *kind,
                         object,
                     });
                 }
-                _ => match deletions.cover(&entry.undo) {
+                _ => match deletions.covering(&entry.undo) {
                     Some(cover) => sorted.covered.push((entry, cover)),
                     None => sorted.direct.push(entry),
                 },
@@ -289,12 +292,13 @@ fn find_links(
         };
         found.push(
             match identify(deletion.name, netns, index, at_index, named)? {
-                Found::Ours(link) if link.kind.as_deref() == Some(deletion.kind) => {
-                    Found::Ours(link.clone())
-                }
-                Found::Ours(link) => {
-                    Found::Skip(not_of_kind(deletion.name, netns, deletion.kind, link))
-                }
+                Found::Ours(link) if deletion.kind.is_kind_of(link) => Found::Ours(link.clone()),
+                Found::Ours(link) => Found::Skip(not_of_kind(
+                    deletion.name,
+                    netns,
+                    deletion.kind.as_str(),
+                    link,
+                )),
                 Found::Skip(skip) => Found::Skip(skip.after("not deleting")),
             },
         );

@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use ipnet::{IpNet, Ipv4Net};
+use vethkit_core::cli::{Changes, Json};
 use vethkit_core::error::quoted;
 use vethkit_core::manual::{Example, Manual, EXIT_STATUSES};
 use vethkit_core::name::IfName;
@@ -20,7 +21,10 @@ use vethkit_core::name::IfName;
     name = "nat-masq",
     version,
     override_usage = "nat-masq [--dry-run] [--verbose] [--json] BRIDGE [SUBNET...]\n       nat-masq --delete [--dry-run] [--verbose] BRIDGE [SUBNET...]\n       nat-masq --list [--json] [BRIDGE]",
-    after_help = MANUAL.after_help()
+    after_help = MANUAL.after_help(),
+    mut_arg("json", |arg| arg.help(
+        "Print the rules as one JSON array: those of BRIDGE once done, or all of vethkit's with no BRIDGE"
+    ))
 )]
 pub struct Cli {
     /// The bridge whose traffic is forwarded
@@ -36,22 +40,16 @@ pub struct Cli {
     pub delete: bool,
 
     /// Show vethkit's rules (those of BRIDGE, when given)
-    #[arg(long, conflicts_with = "subnets")]
+    #[arg(long, conflicts_with_all = ["subnets", "dry_run"])]
     pub list: bool,
 
-    /// Print the rules as one JSON array: those of BRIDGE once done, or
-    /// all of vethkit's with no BRIDGE
-    #[arg(short, long)]
-    pub json: bool,
+    /// `--json`.
+    #[command(flatten)]
+    pub json: Json,
 
-    /// Print the equivalent commands (an nft -f here-document, sysctl -w)
-    /// for sh, and change nothing
-    #[arg(long, conflicts_with = "list")]
-    pub dry_run: bool,
-
-    /// Print each change on stderr as it is made
-    #[arg(short, long)]
-    pub verbose: bool,
+    /// `--dry-run`, `--verbose`.
+    #[command(flatten)]
+    pub changes: Changes,
 }
 
 /// An IPv4 subnet given as its network address, one a lab's hosts can be in.

@@ -3,7 +3,7 @@
 
 use ipnet::Ipv4Net;
 use vethkit_core::name::IfName;
-use vethkit_core::nft::{Action, BaseChain, ChainRef, Match, Rule, COMMENT_PREFIX, TABLE};
+use vethkit_core::nft::{Action, BaseChain, ChainRef, Family, Match, Rule, COMMENT_PREFIX, TABLE};
 
 /// vethkit's forward chain.
 pub fn forward() -> ChainRef {
@@ -22,9 +22,15 @@ pub fn iptables_forward() -> ChainRef {
 
 fn chain(table: &str, name: &str) -> ChainRef {
     ChainRef {
+        family: Family::Ip,
         table: table.to_string(),
         chain: name.to_string(),
     }
+}
+
+/// The chains vethkit's rules can be in.
+pub fn all_chains() -> [ChainRef; 3] {
+    [forward(), postrouting(), iptables_forward()]
 }
 
 /// vethkit's base chains and their hooks.
@@ -63,12 +69,18 @@ pub fn forward_rules(bridge: &IfName, subnets: &[Ipv4Net]) -> Vec<Rule> {
     for subnet in subnets {
         let stem = comment_stem(bridge, Some(subnet));
         rules.push(Rule {
-            matches: vec![Match::Iifname(bridge.clone()), Match::Saddr(*subnet)],
+            matches: vec![
+                Match::Iifname(bridge.clone()),
+                Match::Saddr((*subnet).into()),
+            ],
             action: Action::Accept,
             comment: format!("{stem} out"),
         });
         rules.push(Rule {
-            matches: vec![Match::Oifname(bridge.clone()), Match::Daddr(*subnet)],
+            matches: vec![
+                Match::Oifname(bridge.clone()),
+                Match::Daddr((*subnet).into()),
+            ],
             action: Action::Accept,
             comment: format!("{stem} in"),
         });
@@ -81,7 +93,10 @@ pub fn masquerade_rules(bridge: &IfName, subnets: &[Ipv4Net]) -> Vec<Rule> {
     subnets
         .iter()
         .map(|subnet| Rule {
-            matches: vec![Match::Saddr(*subnet), Match::OifnameNot(bridge.clone())],
+            matches: vec![
+                Match::Saddr((*subnet).into()),
+                Match::OifnameNot(bridge.clone()),
+            ],
             action: Action::Masquerade,
             comment: format!("{} masquerade", comment_stem(bridge, Some(subnet))),
         })

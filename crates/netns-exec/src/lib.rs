@@ -12,11 +12,12 @@ use nix::errno::Errno;
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use nix::sched::{setns, unshare, CloneFlags};
 use nix::sys::statvfs::{statvfs, FsFlags};
+use vethkit_core::cli::Changes;
 use vethkit_core::error::errno_words;
 use vethkit_core::name::NsName;
 use vethkit_core::netns;
-use vethkit_core::plan::{Executor, Mode, Plan};
-use vethkit_core::step::Step;
+use vethkit_core::plan::Plan;
+use vethkit_core::step::netns::NetnsAdd;
 use vethkit_core::{Error, Result};
 
 pub use cli::Cli;
@@ -30,12 +31,12 @@ const DEFAULT_PATH: &str = "/bin:/usr/bin";
 pub fn run() -> Result<()> {
     let cli: Cli = vethkit_core::cli::parse()?;
     if cli.create && !netns::exists(&cli.netns) {
-        let mut executor = Executor::new("netns-exec", Mode::default())?;
-        executor.run(&Plan {
-            steps: vec![Step::NetnsAdd {
-                name: cli.netns.clone(),
-            }],
-        })?;
+        let mut executor = Changes::default().executor("netns-exec")?;
+        let mut plan = Plan::default();
+        plan.push(NetnsAdd {
+            name: cli.netns.clone(),
+        });
+        executor.run(&plan)?;
     }
     enter(&cli.netns)?;
     let command = if cli.command.is_empty() {

@@ -3,6 +3,7 @@
 use std::str::FromStr;
 
 use clap::Parser;
+use vethkit_core::cli::Changes;
 use vethkit_core::error::quoted;
 use vethkit_core::manual::{Example, Manual};
 use vethkit_core::name::{IfName, NsName};
@@ -49,13 +50,9 @@ pub struct Cli {
     #[arg(long)]
     pub missing_ok: bool,
 
-    /// Print the equivalent ip (and nft, sysctl) commands and change nothing
-    #[arg(long)]
-    pub dry_run: bool,
-
-    /// Print each change on stderr as it is made
-    #[arg(short, long)]
-    pub verbose: bool,
+    /// `--dry-run`, `--verbose`.
+    #[command(flatten)]
+    pub changes: Changes,
 }
 
 /// `--rename OLD=NEW`.

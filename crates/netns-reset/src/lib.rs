@@ -2,11 +2,10 @@
 //! delete it, or undo everything vethkit recorded.
 
 pub mod all;
-pub mod back;
 pub mod cli;
+pub mod move_back;
 
 use vethkit_core::cli::print_line;
-use vethkit_core::plan::{Executor, Mode};
 use vethkit_core::Result;
 
 pub use cli::Cli;
@@ -14,26 +13,22 @@ pub use cli::Cli;
 /// Runs netns-reset with the process's arguments.
 pub fn run() -> Result<()> {
     let cli: Cli = vethkit_core::cli::parse()?;
-    let mode = Mode {
-        dry_run: cli.dry_run,
-        verbose: cli.verbose,
-    };
-    let mut executor = Executor::new("netns-reset", mode)?;
+    let mut executor = cli.changes.executor("netns-reset")?;
     if cli.all {
         return all::run(&mut executor);
     }
-    let reset = back::plan(
+    let reset = move_back::plan(
         &mut executor.context,
         &cli.namespaces,
         &cli.renames,
         cli.keep_netns,
         cli.missing_ok,
     )?;
-    back::apply(&mut executor, &reset)?;
+    move_back::apply(&mut executor, &reset)?;
     for staying in &reset.staying {
         eprintln!("netns-reset: {staying}");
     }
-    if !mode.dry_run {
+    if !executor.mode.dry_run {
         for back in &reset.returns {
             print_line(back.arrival.as_str());
         }

@@ -1,8 +1,8 @@
 //! The command line of sysctl-set.
 
 use clap::Parser;
+use vethkit_core::cli::{Changes, InNetns};
 use vethkit_core::manual::{Example, Manual, EXIT_STATUSES};
-use vethkit_core::name::NsName;
 
 /// Set network sysctls (keys under net.), keeping the values they replace.
 ///
@@ -17,28 +17,25 @@ use vethkit_core::name::NsName;
     name = "sysctl-set",
     version,
     override_usage = "sysctl-set [OPTIONS] KEY=VALUE... | -\n       sysctl-set [-n NS] KEY...\n       sysctl-set [-n NS] [--dry-run] [--verbose] --restore [KEY...]",
-    after_help = MANUAL.after_help()
+    after_help = MANUAL.after_help(),
+    mut_arg("netns", |arg| arg.help("Work on the sysctls of network namespace NS"))
 )]
 pub struct Cli {
     /// KEY=VALUE to set, KEY to print, or '-' for KEY = VALUE lines on stdin
     #[arg(value_name = "KEY[=VALUE]")]
     pub arguments: Vec<String>,
 
-    /// Work on the sysctls of network namespace NS
-    #[arg(short = 'n', long, value_name = "NS")]
-    pub netns: Option<NsName>,
+    /// `-n NS`.
+    #[command(flatten)]
+    pub netns: InNetns,
 
     /// Put back the values recorded before the first change (of KEYs, or all)
     #[arg(long)]
     pub restore: bool,
 
-    /// Print the equivalent sysctl commands and change nothing
-    #[arg(long)]
-    pub dry_run: bool,
-
-    /// Print each change on stderr as it is made
-    #[arg(short, long)]
-    pub verbose: bool,
+    /// `--dry-run`, `--verbose`.
+    #[command(flatten)]
+    pub changes: Changes,
 }
 
 /// The rest of sysctl-set's manual: the walk-through's sysctls, with a backup.

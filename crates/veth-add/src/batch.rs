@@ -15,9 +15,12 @@ use std::path::Path;
 
 use clap::Parser;
 use nix::sys::memfd::{memfd_create, MFdFlags};
-use vethkit_core::ahead::{Ahead, Touch};
+use vethkit_core::ahead::{Ahead, Failure, Units};
+use vethkit_core::cover::Named;
 use vethkit_core::error::io_words;
-use vethkit_core::plan::{Applied, Executor};
+use vethkit_core::name::NsName;
+use vethkit_core::plan::{Applied, Executor, Plan};
+use vethkit_core::step::netns::NetnsAdd;
 use vethkit_core::step::Step;
 use vethkit_core::{Error, Result};
 
@@ -43,7 +46,7 @@ pub fn run(path: &Path, cli: &Cli, executor: &mut Executor) -> Result<()> {
     batch.each_pair(|line, pair| {
         let touches = touches(&pair);
         if ahead.must_apply_before(&touches) {
-            make(&mut ahead, executor, cli.json)?;
+            make(&mut ahead, executor, cli.json.json)?;
         }
         match pair.plan(&mut executor.context) {
             Ok(plan) => {
@@ -51,12 +54,12 @@ pub fn run(path: &Path, cli: &Cli, executor: &mut Executor) -> Result<()> {
                 Ok(())
             }
             Err(error) => {
-                make(&mut ahead, executor, cli.json)?;
+                make(&mut ahead, executor, cli.json.json)?;
                 Err(error.context(format!("line {line}")))
             }
         }
     })?;
-    make(&mut ahead, executor, cli.json)
+    make(&mut ahead, executor, cli.json.json)
 }
 
 impl Batch {
@@ -132,7 +135,7 @@ impl Batch {
         }
         let mut cli = Cli::try_parse_from(std::iter::once("veth-add").chain(words))
             .map_err(|error| vethkit_core::cli::one_line(&error))?;
-        if cli.batch.is_some() || cli.dry_run || cli.verbose || cli.json {
+        if cli.batch.is_some() || cli.changes.dry_run || cli.changes.verbose || cli.json.json {
             return Err(
                 "--batch, --dry-run, --verbose and --json go on the command line, not in the file"
                     .into(),
@@ -161,35 +164,43 @@ fn rereadable(mut file: File) -> io::Result<(File, u64)> {
 /// fails is rolled back, the lines after it are forgotten, and its error
 /// returned.
 fn make(ahead: &mut Ahead<(usize, Pair)>, executor: &mut Executor, json: bool) -> Result<()> {
-    let taken = ahead.take(executor)?;
-    let new_namespaces = taken.iter().flat_map(|(_, plan, _)| &plan.steps);
-    let new_namespaces = new_namespaces.filter_map(|step| match step {
-        Step::NetnsAdd { name } => Some(name.clone()),
-        _ => None,
-    });
-    executor.context.create_ahead(new_namespaces.collect());
-    let mut lines = taken.into_iter();
-    while let Some(((line, pair), plan, undos)) = lines.next() {
-        let mut applied = Applied::default();
-        if let Err(error) = executor.apply(&plan, undos, &mut applied) {
-            executor.context.discard_ahead();
-            applied.never_applied(lines.map(|(_, _, undos)| undos));
-            let error = executor.roll_back(error, applied);
-            return Err(error.context(format!("line {line}")));
-        }
-        report(&pair, json);
-    }
-    executor.write_amendments()
+    let mut applied = Applied::default();
+    let made = ahead.apply(
+        executor,
+        (&mut applied, Units::EachPlan),
+        |executor, plans| executor.context.create_ahead(new_namespaces(plans)),
+        |(_, pair)| report(&pair, json),
+    );
+    let Err(Failure { item, error }) = made else {
+        return Ok(());
+    };
+    executor.context.discard_ahead();
+    let error = executor.roll_back(error, applied);
+    Err(match item {
+        Some((line, _)) => error.context(format!("line {line}")),
+        None => error,
+    })
+}
+
+/// The namespaces `plans` make.
+fn new_namespaces(plans: &[Plan]) -> Vec<NsName> {
+    let steps = plans.iter().flat_map(|plan| &plan.steps);
+    steps
+        .filter_map(|step| match step {
+            Step::NetnsAdd(NetnsAdd { name }) => Some(name.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The named namespaces and the interfaces a pair touches.
-fn touches(pair: &Pair) -> Vec<Touch> {
+fn touches(pair: &Pair) -> Vec<Named> {
     let mut touches = Vec::new();
     for end in [&pair.first, &pair.second] {
         if let Some(netns) = &end.netns {
-            touches.push((Some(netns.clone()), None));
+            touches.push(Named::Netns(netns.clone()));
         }
-        touches.push((end.netns.clone(), Some(end.name.clone())));
+        touches.push(Named::Link(end.netns.clone(), end.name.clone()));
     }
     touches
 }

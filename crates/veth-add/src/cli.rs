@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use ipnet::IpNet;
-use vethkit_core::cli::{parse_cidr, parse_gateway};
+use vethkit_core::cli::{parse_cidr, parse_gateway, Changes, Json};
 use vethkit_core::mac::Mac;
 use vethkit_core::manual::{Example, Manual};
 use vethkit_core::name::{IfName, NsName};
@@ -22,7 +22,8 @@ use vethkit_core::name::{IfName, NsName};
     name = "veth-add",
     version,
     override_usage = "veth-add [OPTIONS] NAME PEER\n       veth-add [--no-up] [--dry-run] [--verbose] [--json] --batch FILE",
-    after_help = MANUAL.after_help()
+    after_help = MANUAL.after_help(),
+    mut_arg("json", |arg| arg.help("Print one JSON object a pair instead of names"))
 )]
 pub struct Cli {
     /// Name of the first end
@@ -77,17 +78,13 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub batch: Option<PathBuf>,
 
-    /// Print the equivalent ip commands and change nothing
-    #[arg(long)]
-    pub dry_run: bool,
+    /// `--dry-run`, `--verbose`.
+    #[command(flatten)]
+    pub changes: Changes,
 
-    /// Print each step on stderr as it is applied
-    #[arg(short, long)]
-    pub verbose: bool,
-
-    /// Print one JSON object a pair instead of names
-    #[arg(short, long)]
-    pub json: bool,
+    /// `--json`.
+    #[command(flatten)]
+    pub json: Json,
 }
 
 /// The rest of veth-add's manual: the walk-through's pair steps.

@@ -6,7 +6,6 @@ pub mod cli;
 pub mod pair;
 
 use vethkit_core::cli::print_line;
-use vethkit_core::plan::{Executor, Mode};
 use vethkit_core::Result;
 
 pub use cli::Cli;
@@ -15,19 +14,15 @@ use pair::Pair;
 /// Runs veth-add with the process's arguments.
 pub fn run() -> Result<()> {
     let cli: Cli = vethkit_core::cli::parse()?;
-    let mode = Mode {
-        dry_run: cli.dry_run,
-        verbose: cli.verbose,
-    };
-    let mut executor = Executor::new("veth-add", mode)?;
+    let mut executor = cli.changes.executor("veth-add")?;
     if let Some(path) = &cli.batch {
         return batch::run(path, &cli, &mut executor);
     }
-    let json = cli.json;
+    let json = cli.json.json;
     let pair = Pair::from_cli(cli)?;
     let plan = pair.plan(&mut executor.context)?;
     executor.run(&plan)?;
-    if !mode.dry_run {
+    if !executor.mode.dry_run {
         report(&pair, json);
     }
     Ok(())

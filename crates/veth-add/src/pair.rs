@@ -10,7 +10,12 @@ use vethkit_core::mac::Mac;
 use vethkit_core::name::{IfName, NsName};
 use vethkit_core::plan::Plan;
 use vethkit_core::rtnl::Link;
-use vethkit_core::step::Step;
+use vethkit_core::step::address::AddrAdd;
+use vethkit_core::step::link::LinkAdd;
+use vethkit_core::step::netns::NetnsAdd;
+use vethkit_core::step::route::RouteAdd;
+use vethkit_core::step::state::LinkUp;
+use vethkit_core::step::veth::{self, Veth};
 use vethkit_core::{Error, Result};
 
 use crate::cli::Cli;
@@ -139,38 +144,13 @@ impl Pair {
         }
         self.plan_pair(&links, &mut plan)?;
         if self.up {
-            for netns in self.namespaces().into_iter().filter(Option::is_some) {
-                let lo_is_up = !is_new(&netns)
-                    && lookup::link(context, &netns, &loopback())?.is_some_and(|lo| lo.up);
-                if !lo_is_up {
-                    plan.push(Step::LinkUp {
-                        netns,
-                        name: loopback(),
-                    });
-                }
-            }
+            self.plan_loopbacks(context, &is_new, &mut plan)?;
         }
-        for (end, link) in ends.iter().zip(&links) {
-            let present = match link {
-                Some(link) => lookup::addresses(context, &end.netns, &end.name, link.index)?,
-                None => Vec::new(),
-            };
-            for address in end
-                .addrs
-                .iter()
-                .filter(|address| !present.contains(address))
-            {
-                plan.push(Step::AddrAdd {
-                    netns: end.netns.clone(),
-                    dev: end.name.clone(),
-                    address: *address,
-                });
-            }
-        }
+        self.plan_addresses(context, &links, &mut plan)?;
         if self.up {
             for (end, link) in ends.iter().zip(&links) {
                 if !link.as_ref().is_some_and(|link| link.up) {
-                    plan.push(Step::LinkUp {
+                    plan.push(LinkUp {
                         netns: end.netns.clone(),
                         name: end.name.clone(),
                     });
@@ -178,29 +158,85 @@ impl Pair {
             }
         }
         for end in ends {
-            for gateway in &end.gateways {
-                let present = if is_new(&end.netns) {
-                    Vec::new()
-                } else {
-                    lookup::default_gateways(context, &end.netns, gateway)?
-                };
-                if present.contains(gateway) {
-                    continue;
-                }
-                if let Some(other) = present.first() {
-                    return Err(Error::failed(format!(
-                        "cannot add default route via {gateway}: there is one via {other} already{}",
-                        in_netns(end.netns.as_ref())
-                    )));
-                }
-                plan.push(Step::RouteAdd {
-                    netns: end.netns.clone(),
-                    dev: end.name.clone(),
-                    gateway: *gateway,
+            self.plan_routes(context, end, is_new(&end.netns), &mut plan)?;
+        }
+        Ok(plan)
+    }
+
+    /// Plans bringing `lo` up in the ends' named namespaces where it is down.
+    fn plan_loopbacks(
+        &self,
+        context: &mut Context,
+        is_new: &impl Fn(&Netns) -> bool,
+        plan: &mut Plan,
+    ) -> Result<()> {
+        for netns in self.namespaces().into_iter().filter(Option::is_some) {
+            let lo_is_up = !is_new(&netns)
+                && lookup::link(context, &netns, &loopback())?.is_some_and(|lo| lo.up);
+            if !lo_is_up {
+                plan.push(LinkUp {
+                    netns,
+                    name: loopback(),
                 });
             }
         }
-        Ok(plan)
+        Ok(())
+    }
+
+    /// Plans the addresses each end (found as `links`, or to be made) lacks.
+    fn plan_addresses(
+        &self,
+        context: &mut Context,
+        links: &[Option<Link>; 2],
+        plan: &mut Plan,
+    ) -> Result<()> {
+        for (end, link) in [&self.first, &self.second].into_iter().zip(links) {
+            let present = match link {
+                Some(link) => lookup::addresses(context, &end.netns, &end.name, link.index)?,
+                None => Vec::new(),
+            };
+            for address in end.addrs.iter().filter(|a| !present.contains(a)) {
+                plan.push(AddrAdd {
+                    netns: end.netns.clone(),
+                    dev: end.name.clone(),
+                    address: *address,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Plans the default routes `end`'s namespace lacks (none is there when
+    /// it is `new`); one via another gateway is a conflict.
+    fn plan_routes(
+        &self,
+        context: &mut Context,
+        end: &End,
+        new: bool,
+        plan: &mut Plan,
+    ) -> Result<()> {
+        for gateway in &end.gateways {
+            let present = if new {
+                Vec::new()
+            } else {
+                lookup::default_gateways(context, &end.netns, gateway)?
+            };
+            if present.contains(gateway) {
+                continue;
+            }
+            if let Some(other) = present.first() {
+                return Err(Error::failed(format!(
+                    "cannot add default route via {gateway}: there is one via {other} already{}",
+                    in_netns(end.netns.as_ref())
+                )));
+            }
+            plan.push(RouteAdd {
+                netns: end.netns.clone(),
+                dev: end.name.clone(),
+                gateway: *gateway,
+            });
+        }
+        Ok(())
     }
 
     /// Plans the creation of the ends' namespaces that do not exist; returns them.
@@ -212,7 +248,7 @@ impl Pair {
         {
             if !context.netns_exists(Some(netns)) && !new_namespaces.contains(netns) {
                 new_namespaces.push(netns.clone());
-                plan.push(Step::NetnsAdd {
+                plan.push(NetnsAdd {
                     name: netns.clone(),
                 });
             }
@@ -226,9 +262,7 @@ impl Pair {
         match links {
             [None, None] => plan.push(self.creation()),
             [Some(a), Some(b)]
-                if a.kind.as_deref() == Some("veth")
-                    && a.peer_index == Some(b.index)
-                    && b.peer_index == Some(a.index) =>
+                if veth::peer_of(a) == Some(b.index) && veth::peer_of(b) == Some(a.index) =>
             {
                 self.check_attributes(&self.first, a)?;
                 self.check_attributes(&self.second, b)?;
@@ -261,44 +295,37 @@ impl Pair {
     /// The creation step, sent from a socket in a named end's namespace
     /// only when the other end is not in the caller's (so that the name
     /// checked for clashes is checked where the end will live).
-    fn creation(&self) -> Step {
+    fn creation(&self) -> LinkAdd {
         let (main, other) = if self.first.netns.is_some() && self.second.netns.is_none() {
             (&self.second, &self.first)
         } else {
             (&self.first, &self.second)
         };
-        Step::VethAdd {
+        LinkAdd {
             netns: main.netns.clone(),
             name: main.name.clone(),
-            peer_netns: other.netns.clone(),
-            peer: other.name.clone(),
             mtu: self.mtu,
             mac: main.mac,
-            peer_mac: other.mac,
+            kind: Veth {
+                peer: other.name.clone(),
+                peer_netns: other.netns.clone(),
+                peer_mac: other.mac,
+            }
+            .into(),
         }
     }
 
     /// An existing end must have the MTU and MAC asked for.
     fn check_attributes(&self, end: &End, link: &Link) -> Result<()> {
-        let conflict = |what: String| {
-            Err(Error::failed(format!(
-                "{} exists{} with {what}",
-                end.name,
-                in_netns(end.netns.as_ref())
-            )))
-        };
-        if let Some(mtu) = self.mtu {
-            if link.mtu != Some(mtu) {
-                return conflict(format!("mtu {}, not {mtu}", link.mtu.unwrap_or(0)));
-            }
-        }
-        if let Some(mac) = end.mac {
-            if link.mac != Some(mac) {
+        lookup::check_mtu(&end.name, &end.netns, link, self.mtu)?;
+        match end.mac {
+            Some(mac) if link.mac != Some(mac) => {
                 let actual = link.mac.map(|m| m.to_string()).unwrap_or_default();
-                return conflict(format!("address {actual}, not {mac}"));
+                let difference = format!("address {actual}, not {mac}");
+                Err(lookup::exists_with(&end.name, &end.netns, &difference))
             }
+            _ => Ok(()),
         }
-        Ok(())
     }
 }
 

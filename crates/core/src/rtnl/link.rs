@@ -1,19 +1,17 @@
-//! Links: looking them up, bringing them up or down, enslaving them to a
-//! bridge, moving them to another namespace, deleting them.
+//! Links: making them (each kind of link supplies its own attributes: see
+//! `crate::step::link`), looking them up, bringing them up or down,
+//! enslaving them to a bridge, moving them to another namespace, deleting
+//! them.
 
 use std::os::fd::{AsRawFd, BorrowedFd};
 
-use netlink_packet_route::link::{
-    BridgeStpState, InfoBridge, InfoData, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
-};
+use netlink_packet_route::link::{InfoData, LinkAttribute, LinkFlags, LinkInfo, LinkMessage};
 use netlink_packet_route::RouteNetlinkMessage;
 
+use super::RouteSocket;
 use crate::mac::Mac;
 use crate::name::IfName;
-use crate::netlink::{KernelError, NetlinkSocket};
-
-/// A socket speaking rtnetlink.
-pub type RouteSocket = NetlinkSocket;
+use crate::netlink::KernelError;
 
 /// What the kernel says of one link.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,14 +28,15 @@ pub struct Link {
     pub mtu: Option<u32>,
     /// Hardware address, when it is an Ethernet one.
     pub mac: Option<Mac>,
-    /// `IFLA_LINK`: for a veth, the peer's index (in the peer's namespace).
-    pub peer_index: Option<u32>,
-    /// Whether the peer is in another namespace (`IFLA_LINK_NETNSID` given).
-    pub peer_elsewhere: bool,
+    /// `IFLA_LINK`: the link it is tied to (a veth's peer), by its index
+    /// in its own namespace.
+    pub link: Option<u32>,
+    /// Whether that link is in another namespace (`IFLA_LINK_NETNSID` given).
+    pub link_elsewhere: bool,
     /// `IFLA_MASTER`: the bridge (or other master) this link is a port of.
     pub master: Option<u32>,
-    /// For a bridge: whether the spanning tree protocol is on.
-    pub stp: Option<bool>,
+    /// `IFLA_INFO_DATA`: the attributes of its kind, for the kind to read.
+    pub data: Option<InfoData>,
     /// `IFLA_GROUP`: the interface group (0 by default).
     pub group: u32,
 }
@@ -82,8 +81,18 @@ fn get_link(socket: &mut RouteSocket, request: LinkMessage) -> Result<Option<Lin
     }
 }
 
+/// Makes the link `message` describes, failing if its name is taken;
+/// returns it as the kernel echoes it, when it does.
+pub fn create_link(
+    socket: &mut RouteSocket,
+    message: LinkMessage,
+) -> Result<Option<Link>, KernelError> {
+    let echo = socket.request_echo(RouteNetlinkMessage::NewLink(message), super::create_flags())?;
+    Ok(echoed_link(echo))
+}
+
 /// The link in an echo of a link request.
-pub(super) fn echoed_link(echo: Option<RouteNetlinkMessage>) -> Option<Link> {
+fn echoed_link(echo: Option<RouteNetlinkMessage>) -> Option<Link> {
     match echo {
         Some(RouteNetlinkMessage::NewLink(message)) => Some(link_of(&message)),
         _ => None,
@@ -98,10 +107,10 @@ fn link_of(message: &LinkMessage) -> Link {
         up: message.header.flags.contains(LinkFlags::Up),
         mtu: None,
         mac: None,
-        peer_index: None,
-        peer_elsewhere: false,
+        link: None,
+        link_elsewhere: false,
         master: None,
-        stp: None,
+        data: None,
         group: 0,
     };
     for attribute in &message.attributes {
@@ -109,8 +118,8 @@ fn link_of(message: &LinkMessage) -> Link {
             LinkAttribute::IfName(name) => link.name.clone_from(name),
             LinkAttribute::Mtu(mtu) => link.mtu = Some(*mtu),
             LinkAttribute::Group(group) => link.group = *group,
-            LinkAttribute::Link(index) => link.peer_index = Some(*index),
-            LinkAttribute::LinkNetNsId(_) => link.peer_elsewhere = true,
+            LinkAttribute::Link(index) => link.link = Some(*index),
+            LinkAttribute::LinkNetNsId(_) => link.link_elsewhere = true,
             LinkAttribute::Controller(index) if *index != 0 => link.master = Some(*index),
             LinkAttribute::Address(bytes) => {
                 link.mac = <[u8; 6]>::try_from(bytes.as_slice()).ok().map(Mac)
@@ -119,14 +128,7 @@ fn link_of(message: &LinkMessage) -> Link {
                 for info in infos {
                     match info {
                         LinkInfo::Kind(kind) => link.kind = Some(kind.to_string()),
-                        LinkInfo::Data(InfoData::Bridge(options)) => {
-                            link.stp = options.iter().find_map(|option| match option {
-                                InfoBridge::StpState(state) => {
-                                    Some(*state != BridgeStpState::Disabled)
-                                }
-                                _ => None,
-                            })
-                        }
+                        LinkInfo::Data(data) => link.data = Some(data.clone()),
                         _ => {}
                     }
                 }

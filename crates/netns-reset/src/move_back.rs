@@ -8,6 +8,10 @@ use vethkit_core::journal::Entry;
 use vethkit_core::lookup;
 use vethkit_core::name::{IfName, NsName};
 use vethkit_core::plan::{Executor, Plan};
+use vethkit_core::rtnl::Link;
+use vethkit_core::step::link::LinkDel;
+use vethkit_core::step::netns::NetnsDel;
+use vethkit_core::step::state::LinkMove;
 use vethkit_core::step::{Object, Step};
 use vethkit_core::{Error, Result};
 
@@ -52,11 +56,14 @@ pub fn plan(
     keep_netns: bool,
     missing_ok: bool,
 ) -> Result<Reset> {
-    let home_links = lookup::links(context, &None)?;
-    let renamed: HashMap<&IfName, &IfName> = renames.iter().map(|r| (&r.old, &r.new)).collect();
-    let mut renames_used = HashSet::new();
-    let mut arriving: HashMap<IfName, Return> = HashMap::new();
-    let mut reset = Reset::default();
+    let mut planner = Planner {
+        here: lookup::links(context, &None)?,
+        renamed: renames.iter().map(|r| (&r.old, &r.new)).collect(),
+        renames_used: HashSet::new(),
+        arriving: HashMap::new(),
+        keep_netns,
+        reset: Reset::default(),
+    };
     let mut seen = HashSet::new();
     for netns in namespaces {
         if !seen.insert(netns) {
@@ -70,79 +77,113 @@ pub fn plan(
                 "no network namespace named {netns} (see ip netns list)"
             )));
         }
-        let mut links = lookup::links(context, &Some(netns.clone()))?;
-        links.sort_by_key(|link| link.index);
-        for link in links.iter().filter(|link| link.name != "lo") {
-            let name: IfName = link.name.parse().map_err(Error::failed)?;
-            if let Some(kind) = link
-                .kind
-                .as_deref()
-                .filter(|kind| NAMESPACE_LOCAL_KINDS.contains(kind))
-            {
-                let fate = if keep_netns {
-                    "stays there"
-                } else {
-                    "goes with it"
-                };
-                reset.staying.push(format!(
-                    "{name} (a {kind}) cannot leave netns {netns}; it {fate}"
-                ));
-                continue;
-            }
-            let arrival = match renamed.get(&name) {
-                Some(new) => {
-                    renames_used.insert(name.clone());
-                    (*new).clone()
-                }
-                None => name.clone(),
-            };
-            let clash = |holder: String| {
-                Error::failed(format!(
-                    "cannot bring {name} back from netns {netns}: the name {arrival} is taken by {holder}; choose another with --rename {name}=NEWNAME"
-                ))
-            };
-            if let Some(here) = home_links.iter().find(|l| l.name == arrival.as_str()) {
-                let kind = here.kind.as_deref().unwrap_or("device");
-                return Err(clash(format!("{arrival} here (a {kind})")));
-            }
-            if let Some(earlier) = arriving.get(&arrival) {
-                return Err(clash(format!(
-                    "{} coming back from netns {}",
-                    earlier.name, earlier.netns
-                )));
-            }
-            let back = Return {
-                netns: netns.clone(),
-                name: name.clone(),
-                arrival: arrival.clone(),
-                index: link.index,
-            };
-            reset.plan.push(Step::LinkMove {
-                netns: Some(netns.clone()),
-                name,
-                to: None,
-                new_name: (back.arrival != back.name).then(|| back.arrival.clone()),
-            });
-            arriving.insert(arrival, back.clone());
-            reset.returns.push(back);
-        }
-        if !keep_netns {
-            reset.deleted.push(netns.clone());
-        }
+        planner.namespace(context, netns)?;
     }
-    if let Some(unused) = renames.iter().find(|r| !renames_used.contains(&r.old)) {
+    if let Some(unused) = renames
+        .iter()
+        .find(|r| !planner.renames_used.contains(&r.old))
+    {
         return Err(Error::failed(format!(
             "cannot rename {}: no interface of that name comes back",
             unused.old
         )));
     }
+    let mut reset = planner.reset;
     for netns in &reset.deleted {
-        reset.plan.push(Step::NetnsDel {
+        reset.plan.push(NetnsDel {
             name: netns.clone(),
             netns_id: None,
         });
     }
     Ok(reset)
+}
+
+/// A reset being planned.
+struct Planner<'a> {
+    /// The links here, whose names the links coming back must not take.
+    here: Vec<Link>,
+    /// The new names asked for, by old name.
+    renamed: HashMap<&'a IfName, &'a IfName>,
+    /// The old names of the renames that came to use.
+    renames_used: HashSet<IfName>,
+    /// The links planned to come back, by their name here.
+    arriving: HashMap<IfName, Return>,
+    keep_netns: bool,
+    reset: Reset,
+}
+
+impl Planner<'_> {
+    /// Plans the reset of the namespace `netns`: its links back, in the
+    /// order they were made, and then (unless kept) its deletion.
+    fn namespace(&mut self, context: &mut Context, netns: &NsName) -> Result<()> {
+        let mut links = lookup::links(context, &Some(netns.clone()))?;
+        links.sort_by_key(|link| link.index);
+        for link in links.iter().filter(|link| link.name != "lo") {
+            self.link(netns, link)?;
+        }
+        if !self.keep_netns {
+            self.reset.deleted.push(netns.clone());
+        }
+        Ok(())
+    }
+
+    /// Plans bringing `link` back from `netns` (or says it stays, for a
+    /// kind of link the kernel keeps in its namespace).
+    fn link(&mut self, netns: &NsName, link: &Link) -> Result<()> {
+        let name: IfName = link.name.parse().map_err(Error::failed)?;
+        if let Some(kind) = link
+            .kind
+            .as_deref()
+            .filter(|kind| NAMESPACE_LOCAL_KINDS.contains(kind))
+        {
+            let fate = if self.keep_netns {
+                "stays there"
+            } else {
+                "goes with it"
+            };
+            self.reset.staying.push(format!(
+                "{name} (a {kind}) cannot leave netns {netns}; it {fate}"
+            ));
+            return Ok(());
+        }
+        let arrival = match self.renamed.get(&name) {
+            Some(new) => {
+                self.renames_used.insert(name.clone());
+                (*new).clone()
+            }
+            None => name.clone(),
+        };
+        let clash = |holder: String| {
+            Error::failed(format!(
+                "cannot bring {name} back from netns {netns}: the name {arrival} is taken by {holder}; choose another with --rename {name}=NEWNAME"
+            ))
+        };
+        if let Some(here) = self.here.iter().find(|l| l.name == arrival.as_str()) {
+            let kind = here.kind.as_deref().unwrap_or("device");
+            return Err(clash(format!("{arrival} here (a {kind})")));
+        }
+        if let Some(earlier) = self.arriving.get(&arrival) {
+            return Err(clash(format!(
+                "{} coming back from netns {}",
+                earlier.name, earlier.netns
+            )));
+        }
+        let back = Return {
+            netns: netns.clone(),
+            name: name.clone(),
+            arrival: arrival.clone(),
+            index: link.index,
+        };
+        self.reset.plan.push(LinkMove {
+            netns: Some(netns.clone()),
+            name,
+            to: None,
+            new_name: (back.arrival != back.name).then(|| back.arrival.clone()),
+        });
+        self.arriving.insert(arrival, back.clone());
+        self.reset.returns.push(back);
+        Ok(())
+    }
 }
 
 /// Applies the reset and makes the journal follow it: a link vethkit made
@@ -169,17 +210,17 @@ pub fn apply(executor: &mut Executor, reset: &Reset) -> Result<()> {
             continue;
         };
         let back = target.link.and_then(|link| returning.get(&(netns, link)));
-        if let (Some(back), Step::LinkDel { kind, object, .. }) = (back, &entry.undo) {
+        if let (Some(back), Step::LinkDel(LinkDel { kind, object, .. })) = (back, &entry.undo) {
             // Only the link vethkit made, not one made since under its name.
             let same_link = object.ifindex.map_or(true, |index| index == back.index)
                 && executor.context.presence(Some(netns), object.netns_id) == Presence::There;
             if same_link {
-                rehomed.push(Step::LinkDel {
+                rehomed.push(Step::from(LinkDel {
                     netns: None,
                     name: back.arrival.clone(),
-                    kind: kind.clone(),
+                    kind: *kind,
                     object: Object::default(),
-                });
+                }));
             }
         }
         if back.is_some() || deleted.contains(netns) {
@@ -208,7 +249,7 @@ fn pin_arrivals(context: &mut Context, deletions: &mut [Entry]) {
         return;
     };
     for entry in deletions {
-        let Step::LinkDel { name, object, .. } = &mut entry.undo else {
+        let Step::LinkDel(LinkDel { name, object, .. }) = &mut entry.undo else {
             continue;
         };
         if let Some(link) = here.iter().find(|link| link.name == name.as_str()) {

@@ -1,0 +1,148 @@
+//! Addresses: `ip address add CIDR dev NAME`, undone by `ip address del
+//! CIDR dev NAME` on the link addressed.
+
+use std::fmt;
+
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+
+use super::links::{add_to_link, on_recorded_link, skip_link, Doing};
+use super::words::{ip, quote};
+use super::{Change, Made, Object, Outcome, Skip, Step, Target};
+use crate::context::{Context, Netns};
+use crate::cover::Named;
+use crate::error::Result;
+use crate::name::IfName;
+use crate::rtnl;
+
+/// `ip [-n NS] address add CIDR dev NAME`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddrAdd {
+    /// Where the link is.
+    pub netns: Netns,
+    /// The link.
+    pub dev: IfName,
+    /// The address and prefix length.
+    pub address: IpNet,
+}
+
+/// `ip [-n NS] address del CIDR dev NAME`, on the link addressed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddrDel {
+    /// Where the link is.
+    pub netns: Netns,
+    /// The link.
+    pub dev: IfName,
+    /// The address and prefix length.
+    pub address: IpNet,
+    /// The link addressed.
+    #[serde(flatten)]
+    pub object: Object,
+}
+
+impl Change for AddrAdd {
+    /// Adds the address; the same one added a moment earlier by another
+    /// invocation is taken as it is.
+    fn apply(&self, context: &mut Context) -> Result<Outcome> {
+        let (netns, dev, address) = (&self.netns, &self.dev, &self.address);
+        add_to_link(
+            context,
+            netns,
+            dev,
+            (Doing::AddAddress, format!("{address} to {dev}")),
+            |socket, index| rtnl::add_address(socket, index, address),
+            |context, index| {
+                let present = crate::lookup::addresses(context, netns, dev, index)?;
+                Ok(present.contains(address))
+            },
+        )
+    }
+
+    fn undo(&self) -> Option<Step> {
+        Some(
+            AddrDel {
+                netns: self.netns.clone(),
+                dev: self.dev.clone(),
+                address: self.address,
+                object: Object::default(),
+            }
+            .into(),
+        )
+    }
+
+    fn pin(&mut self, _: &Made) {}
+
+    fn skip(&self, _: &mut Context) -> Result<Option<Skip>> {
+        Ok(None)
+    }
+
+    fn target(&self) -> Target<'_> {
+        Target::link(&self.netns, &self.dev)
+    }
+
+    fn creates(&self) -> Vec<Named> {
+        Vec::new()
+    }
+
+    fn deletes(&self) -> Option<Named> {
+        None
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} address add {} dev {}",
+            ip(&self.netns),
+            self.address,
+            quote(&self.dev)
+        )
+    }
+}
+
+impl Change for AddrDel {
+    fn apply(&self, context: &mut Context) -> Result<Outcome> {
+        on_recorded_link(
+            context,
+            (&self.netns, &self.dev, &self.object),
+            &format!("not removing {} from {}", self.address, self.dev),
+            &[libc::EADDRNOTAVAIL, libc::ENODEV],
+            |socket, link| rtnl::delete_address(socket, link.index, &self.address),
+        )
+    }
+
+    fn undo(&self) -> Option<Step> {
+        None
+    }
+
+    fn pin(&mut self, made: &Made) {
+        if let Made::Link { object, .. } = made {
+            self.object = *object;
+        }
+    }
+
+    fn skip(&self, context: &mut Context) -> Result<Option<Skip>> {
+        skip_link(context, &self.netns, &self.dev, &self.object)
+    }
+
+    fn target(&self) -> Target<'_> {
+        Target::link(&self.netns, &self.dev)
+    }
+
+    fn creates(&self) -> Vec<Named> {
+        Vec::new()
+    }
+
+    fn deletes(&self) -> Option<Named> {
+        None
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} address del {} dev {}",
+            ip(&self.netns),
+            self.address,
+            quote(&self.dev)
+        )
+    }
+}
