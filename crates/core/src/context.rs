@@ -68,7 +68,7 @@ const MAX_OPEN_NAMESPACES: usize = 256;
 
 /// The sockets of one invocation, one per namespace it touches.
 pub struct Context {
-    home: Handle,
+    caller: Handle,
     named: HashMap<NsName, Handle>,
     netfilter: Option<NetfilterSocket>,
     ahead: Option<CreatedAhead>,
@@ -104,7 +104,7 @@ impl Context {
     /// Opens a socket in the caller's own namespace.
     pub fn new() -> Result<Self> {
         Ok(Context {
-            home: Handle::new(netns::current()?, open_socket()?)?,
+            caller: Handle::new(netns::current()?, open_socket()?)?,
             named: HashMap::new(),
             netfilter: None,
             ahead: None,
@@ -113,7 +113,7 @@ impl Context {
 
     fn handle(&mut self, netns: Option<&NsName>) -> Result<&mut Handle> {
         let Some(name) = netns else {
-            return Ok(&mut self.home);
+            return Ok(&mut self.caller);
         };
         if !self.named.contains_key(name) {
             let fd = netns::open(name)?;
@@ -173,7 +173,7 @@ impl Context {
     /// The handle of `netns` if it is open, without opening it.
     fn open_handle(&mut self, netns: &Netns) -> Option<&mut Handle> {
         match netns {
-            None => Some(&mut self.home),
+            None => Some(&mut self.caller),
             Some(name) => self.named.get_mut(name),
         }
     }

@@ -48,8 +48,8 @@ static NEXT_ENTRY: AtomicU64 = AtomicU64::new(0);
 enum Line {
     Entry {
         id: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        home: Option<u64>,
+        #[serde(default, rename = "home", skip_serializing_if = "Option::is_none")]
+        made_from: Option<u64>,
         undo: Step,
     },
     Amend {
@@ -68,7 +68,7 @@ pub struct Entry {
     pub id: String,
     /// The network namespace the change was made from (its inode number),
     /// which is the one the undo's "caller's namespace" means.
-    pub home: Option<u64>,
+    pub made_from: Option<u64>,
     /// The step that undoes the change.
     pub undo: Step,
 }
@@ -98,7 +98,7 @@ pub struct Journal {
     path: PathBuf,
     file: Option<File>,
     /// The namespace this process records its changes from.
-    home: Option<u64>,
+    made_from: Option<u64>,
 }
 
 /// The state directory in force: `$VETHKIT_STATE_DIR`, which must be an
@@ -125,7 +125,7 @@ impl Journal {
         Ok(Journal {
             path: state_directory()?.join(JOURNAL_FILE),
             file: None,
-            home: crate::netns::current_id().ok(),
+            made_from: crate::netns::current_id().ok(),
         })
     }
 
@@ -228,14 +228,14 @@ impl Journal {
             .map(|d| d.as_nanos())
             .unwrap_or(0);
         let pid = std::process::id();
-        let home = self.home;
+        let made_from = self.made_from;
         let entries: Vec<Entry> = undo_steps
             .into_iter()
             .map(|undo| {
                 let number = NEXT_ENTRY.fetch_add(1, Ordering::Relaxed);
                 Entry {
                     id: format!("{pid}.{stamp}.{number}"),
-                    home,
+                    made_from,
                     undo,
                 }
             })
@@ -331,7 +331,7 @@ impl From<Entry> for Line {
     fn from(entry: Entry) -> Line {
         Line::Entry {
             id: entry.id,
-            home: entry.home,
+            made_from: entry.made_from,
             undo: entry.undo,
         }
     }
@@ -361,9 +361,17 @@ fn read_contents(file: &mut File) -> std::io::Result<Contents> {
             continue;
         }
         match parse_line(bytes) {
-            Ok(Line::Entry { id, home, undo }) => {
+            Ok(Line::Entry {
+                id,
+                made_from,
+                undo,
+            }) => {
                 slot_of.insert(id.clone(), slots.len());
-                slots.push(Some(Entry { id, home, undo }));
+                slots.push(Some(Entry {
+                    id,
+                    made_from,
+                    undo,
+                }));
             }
             // Only an entry still standing is amended: one forgotten (and
             // perhaps compacted away) meanwhile stays forgotten.
@@ -424,7 +432,7 @@ mod tests {
         Journal {
             path: directory.join(JOURNAL_FILE),
             file: None,
-            home: None,
+            made_from: None,
         }
     }
 

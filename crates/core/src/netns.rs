@@ -142,37 +142,37 @@ pub fn current_id() -> Result<u64> {
 /// The calling thread, moved into another network namespace until
 /// [`Entered::leave`] (or drop) brings it back.
 pub struct Entered {
-    home: OwnedFd,
+    came_from: OwnedFd,
 }
 
 impl Entered {
     /// Moves the calling thread into the namespace `target`.
     pub fn enter(target: BorrowedFd<'_>) -> Result<Self> {
-        let home = current()?;
+        let came_from = current()?;
         setns(target, CloneFlags::CLONE_NEWNET).map_err(|errno| {
             Error::failed(format!(
                 "cannot enter namespace: {}",
                 errno_words(errno as i32)
             ))
         })?;
-        Ok(Entered { home })
+        Ok(Entered { came_from })
     }
 
     /// Moves the calling thread into a new, unnamed network namespace.
     fn unshare() -> Result<Self> {
-        let home = current()?;
+        let came_from = current()?;
         unshare(CloneFlags::CLONE_NEWNET).map_err(|errno| {
             Error::failed(format!(
                 "cannot create a network namespace: {}",
                 errno_words(errno as i32)
             ))
         })?;
-        Ok(Entered { home })
+        Ok(Entered { came_from })
     }
 
     /// Brings the thread back to the namespace it was in.
     pub fn leave(self) -> Result<()> {
-        let result = setns(self.home.as_fd(), CloneFlags::CLONE_NEWNET);
+        let result = setns(self.came_from.as_fd(), CloneFlags::CLONE_NEWNET);
         std::mem::forget(self);
         result.map_err(|errno| {
             Error::failed(format!(
@@ -185,7 +185,7 @@ impl Entered {
 
 impl Drop for Entered {
     fn drop(&mut self) {
-        if setns(self.home.as_fd(), CloneFlags::CLONE_NEWNET).is_err() {
+        if setns(self.came_from.as_fd(), CloneFlags::CLONE_NEWNET).is_err() {
             // Carrying on in the wrong namespace could change the wrong links.
             eprintln!("vethkit: cannot return to the original network namespace; stopping");
             std::process::abort();

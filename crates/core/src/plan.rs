@@ -176,7 +176,7 @@ impl Executor {
                 Ok(outcome) => outcome,
                 Err(error) => {
                     applied
-                        .never
+                        .not_applied
                         .extend(undos.by_ref().filter_map(|undo| undo.entry));
                     return Err(error);
                 }
@@ -221,7 +221,7 @@ impl Executor {
     /// report: `error`, plus anything that could not be undone.
     pub fn roll_back(&mut self, error: Error, applied: Applied) -> Error {
         let mut left = Vec::new();
-        let mut gone = applied.never;
+        let mut gone = applied.not_applied;
         for undo in applied.undos.into_iter().rev() {
             if let Step::NetnsDel(NetnsDel { name, netns_id }) = &undo.step {
                 let there = self.context.presence(Some(name), *netns_id) == Presence::There;
@@ -315,7 +315,7 @@ pub struct Applied {
     /// The undos of the steps applied, oldest first.
     undos: Vec<Undo>,
     /// Recorded entries whose steps were never applied.
-    never: Vec<Entry>,
+    not_applied: Vec<Entry>,
 }
 
 impl Applied {
@@ -323,6 +323,7 @@ impl Applied {
     /// not be applied: a roll-back makes the journal forget them too.
     pub fn never_applied(&mut self, undos: impl IntoIterator<Item = Undos>) {
         let entries = undos.into_iter().flat_map(|plan| plan.undos);
-        self.never.extend(entries.filter_map(|undo| undo.entry));
+        self.not_applied
+            .extend(entries.filter_map(|undo| undo.entry));
     }
 }

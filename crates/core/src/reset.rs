@@ -76,7 +76,7 @@ pub fn planned_steps(context: &mut Context, entries: &[Entry]) -> Result<(Vec<St
     let sorted = Sorted::of(entries);
     let mut steps = Vec::new();
     let mut skipped = Vec::new();
-    for entry in &sorted.direct {
+    for entry in &sorted.one_by_one {
         match &entry.undo {
             Step::Nft(Nft { ops }) => {
                 let resolved = nft::resolve(context.netfilter()?, ops).map_err(|error| {
@@ -122,21 +122,21 @@ pub fn undo_all(
     let mut undone = Undone::default();
     let mut deletions: HashMap<Named, Deletion> = HashMap::new();
 
-    for entry in &sorted.direct {
-        undone.settle(entry, undo_one(context, entry, &mut announce));
+    for entry in &sorted.one_by_one {
+        undone.note(entry, undo_one(context, entry, &mut announce));
     }
     for (netns, group) in &sorted.links {
         let results = delete_links(context, netns, group, &mut announce);
         for (deletion, result) in group.iter().zip(results) {
             let cover = Named::Link(netns.clone(), deletion.name.clone());
             note_deletion(&mut deletions, cover, Deletion::of(&result));
-            undone.settle(deletion.entry, result);
+            undone.note(deletion.entry, result);
         }
     }
     // A link deletion that was not ours covered nothing after all.
     for (entry, cover) in &sorted.covered {
         if deletions.get(cover) == Some(&Deletion::NotOurs) {
-            undone.settle(entry, undo_one(context, entry, &mut announce));
+            undone.note(entry, undo_one(context, entry, &mut announce));
         }
     }
     for entry in &sorted.namespaces {
@@ -148,7 +148,7 @@ pub fn undo_all(
                 Deletion::of(&result),
             );
         }
-        undone.settle(entry, result);
+        undone.note(entry, result);
     }
     for (entry, cover) in &sorted.covered {
         match deletions.get(cover) {
@@ -156,7 +156,7 @@ pub fn undo_all(
             // Not our namespace after all: what was recorded in it is
             // checked one by one, and most likely left alone too.
             Some(Deletion::NotOurs) if matches!(cover, Named::Netns(_)) => {
-                undone.settle(entry, undo_one(context, entry, &mut announce));
+                undone.note(entry, undo_one(context, entry, &mut announce));
             }
             _ => {}
         }
@@ -187,7 +187,7 @@ fn note_deletion(deletions: &mut HashMap<Named, Deletion>, cover: Named, how: De
 }
 
 impl Undone {
-    fn settle(&mut self, entry: &Entry, result: Result<Outcome>) {
+    fn note(&mut self, entry: &Entry, result: Result<Outcome>) {
         match result {
             Ok(outcome) => {
                 self.skipped.extend(outcome.skipped);
@@ -209,7 +209,7 @@ struct LinkDeletion<'a> {
 /// The entries, newest first, sorted into what is sent when.
 struct Sorted<'a> {
     /// Undone one by one, first.
-    direct: Vec<&'a Entry>,
+    one_by_one: Vec<&'a Entry>,
     /// Link deletions, by namespace in the order they first appear.
     links: Vec<(Netns, Vec<LinkDeletion<'a>>)>,
     /// Namespace deletions, last.
@@ -222,7 +222,7 @@ impl<'a> Sorted<'a> {
     fn of(entries: &'a [Entry]) -> Self {
         let deletions = Deletions::undone_by(entries.iter().map(|entry| &entry.undo));
         let mut sorted = Sorted {
-            direct: Vec::new(),
+            one_by_one: Vec::new(),
             links: Vec::new(),
             namespaces: Vec::new(),
             covered: Vec::new(),
@@ -250,7 +250,7 @@ impl<'a> Sorted<'a> {
                 }
                 _ => match deletions.covering(&entry.undo) {
                     Some(cover) => sorted.covered.push((entry, cover)),
-                    None => sorted.direct.push(entry),
+                    None => sorted.one_by_one.push(entry),
                 },
             }
         }

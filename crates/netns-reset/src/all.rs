@@ -20,7 +20,7 @@ pub fn run(executor: &mut Executor) -> Result<()> {
     let (ours, elsewhere): (Vec<Entry>, Vec<Entry>) = contents
         .entries
         .into_iter()
-        .partition(|entry| entry.home.map_or(true, |made_from| made_from == home));
+        .partition(|entry| entry.made_from.map_or(true, |made_from| made_from == home));
     if !elsewhere.is_empty() {
         eprintln!(
             "{program}: leaving {} changes made from another network namespace; run netns-reset --all there",

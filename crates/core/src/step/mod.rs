@@ -400,6 +400,10 @@ mod tests {
             assert_eq!(serde_json::to_string(&step).unwrap(), json);
             assert_eq!(serde_json::from_str::<Step>(json).unwrap(), step);
         }
+    }
+
+    #[test]
+    fn a_pinned_undo_adds_its_object_to_its_journal_form() {
         let mut pinned: Step = link::LinkDel {
             netns: ns("ns1"),
             name: name("veth1"),
