@@ -170,7 +170,7 @@ fn ports_on_stdin_are_attached_before_stdin_ends() {
         {PORTS}
         {{
             echo br-veth3
-            for try in $(seq 50); do
+            for try in $(seq 600); do
                 ip -o link show master br0 2>/dev/null | grep -q br-veth3 && break
                 sleep 0.1
             done

@@ -17,7 +17,7 @@ veth-add veth4 br-veth4 --netns ns4 --addr 10.1.1.4/24 --gateway 10.1.1.1 | br-a
 /// it sees to /run/server.
 const OUTSIDE_SERVER: &str = r#"
 netns-exec outside vethkit-test-tcp listen 203.0.113.1:8080 > /run/server 2>&1 &
-for i in $(seq 50); do grep -q listening /run/server && break; sleep 0.1; done
+for i in $(seq 600); do grep -q listening /run/server && break; sleep 0.1; done
 "#;
 
 /// Docker leaves the iptables FORWARD policy at DROP.

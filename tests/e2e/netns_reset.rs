@@ -131,7 +131,7 @@ fn links_made_by_ip_come_back_and_the_namespace_goes_without_leftovers() {
         ip -n lab addr add 10.2.2.1/24 dev a1
         ip -n lab link set a1 up
         netns-exec lab sleep 30 & sleeper=$!
-        sleep 0.2
+        until [ -n "$(ip netns pids lab)" ]; do sleep 0.05; done
         section printed
         netns-reset lab 2>/run/err
         section stderr
@@ -394,11 +394,7 @@ fn a_batch_killed_at_any_moment_is_undone_completely() {
     let mut killed_part_way = 0;
     for trial in trials {
         // The torn line is reported, skipped, and said in the exit status.
-        let status = if trial.starts_with("trial 30:") {
-            1
-        } else {
-            0
-        };
+        let status = if trial.starts_with("trial 30:") { 1 } else { 0 };
         assert!(
             trial.ends_with(&format!(
                 "status {status}, left 1 links 0 namespaces 0 files, journal 0 lines"

@@ -20,7 +20,7 @@ use vethkit_core::{Error, Result};
 /// A bridge and its ports, as asked.
 #[derive(Clone, Debug)]
 pub struct Bridge {
-    /// The bridge's name.
+    /// BRIDGE, made when there is none of that name.
     pub name: IfName,
     /// The namespace the bridge and its ports are in.
     pub netns: Netns,
@@ -28,9 +28,10 @@ pub struct Bridge {
     pub ports: Vec<IfName>,
     /// Ports to detach, in order, each once.
     pub detach: Vec<IfName>,
-    /// Addresses for the bridge.
+    /// `--addr`: addresses put on the bridge (the hosts' gateway, say).
     pub addrs: Vec<IpNet>,
-    /// MTU of the bridge.
+    /// `--mtu`, set on the bridge itself so that ports joining later do
+    /// not change it.
     pub mtu: Option<u32>,
     /// Spanning tree on or off, when asked.
     pub stp: Option<bool>,

@@ -132,14 +132,3 @@ pub const MANUAL: Manual = Manual {
     see_also: &["bridge(8)", "ip-link(8)", "ip-address(8)"],
     required: &[],
 };
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::CommandFactory;
-
-    #[test]
-    fn the_command_line_definition_is_consistent() {
-        Cli::command().debug_assert();
-    }
-}

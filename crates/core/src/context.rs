@@ -55,7 +55,7 @@ pub enum Presence {
     /// There, and the same namespace (or the caller's, or one whose
     /// identity was not recorded).
     There,
-    /// Named.
+    /// No namespace has its name any more.
     Gone,
     /// Another namespace now has its name.
     Replaced,

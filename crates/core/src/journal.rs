@@ -64,7 +64,8 @@ enum Line {
 /// A recorded change that may still be in place.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
-    /// Unique id of the entry.
+    /// `PID.TIME.N`, unique in the journal: what its amend and gone lines
+    /// name.
     pub id: String,
     /// The network namespace the change was made from (its inode number),
     /// which is the one the undo's "caller's namespace" means.
@@ -76,9 +77,9 @@ pub struct Entry {
 /// A line of the journal that could not be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unreadable {
-    /// Its number, from 1.
+    /// The line's number, counting from 1.
     pub line: usize,
-    /// Why, in words.
+    /// Why it could not be read, as the note on stderr says.
     pub why: &'static str,
 }
 

@@ -9,11 +9,14 @@
 //! The pieces steps are made of live here too: a synchronous [`netlink`]
 //! socket, iproute2-compatible named namespaces ([`netns`]) with one socket
 //! each ([`context`]), validated [`name`]s and [`mac`] addresses, link,
-//! address and route requests ([`rtnl`]) and the state read while planning ([`lookup`]), network
-//! sysctls ([`sysctl`]), nf_tables rules ([`nft`]), undoing the whole
-//! journal ([`reset`]), the [`error`] type, the shared `main` wrapper
-//! ([`cli`]), and what each command's manual says beyond its options
-//! ([`manual`]).
+//! address and route requests ([`rtnl`]) and the state read while
+//! planning ([`lookup`]), network sysctls ([`sysctl`]), nf_tables rules
+//! ([`nft`]), undoing the whole journal ([`reset`]), the [`error`] type,
+//! the shared `main` wrapper ([`cli`]), and what each command's manual says
+//! beyond its options ([`manual`]).
+//!
+//! `docs/ARCHITECTURE.md` walks through the layers, the invariants, where
+//! each thing lives, and what to touch to add a kind of step or a command.
 
 pub mod ahead;
 pub mod cli;

@@ -42,9 +42,9 @@ const HALF_MADE_WAIT: Duration = Duration::from_secs(2);
 /// cookie (`SO_NETNS_COOKIE`, Linux 5.14) is never given twice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct NsId {
-    /// The nsfs device.
+    /// `st_dev` of the nsfs file.
     pub dev: u64,
-    /// The namespace's inode number.
+    /// `st_ino` of the nsfs file.
     pub ino: u64,
     /// The namespace's cookie, where the kernel tells it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

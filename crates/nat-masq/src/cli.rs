@@ -130,12 +130,6 @@ pub const MANUAL: Manual = Manual {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
-
-    #[test]
-    fn the_command_line_definition_is_consistent() {
-        Cli::command().debug_assert();
-    }
 
     #[test]
     fn subnets_are_ipv4_networks() {

@@ -81,12 +81,6 @@ pub const MANUAL: Manual = Manual {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
-
-    #[test]
-    fn the_command_line_definition_is_consistent() {
-        Cli::command().debug_assert();
-    }
 
     #[test]
     fn options_after_the_namespace_belong_to_the_command() {

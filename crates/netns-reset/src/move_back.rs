@@ -26,11 +26,13 @@ const NAMESPACE_LOCAL_KINDS: &[&str] = &["bridge", "bond", "team", "vrf", "openv
 pub struct Return {
     /// The namespace it leaves.
     pub netns: NsName,
-    /// Its name there.
+    /// Its name in the namespace it leaves.
     pub name: IfName,
-    /// Its name here.
+    /// Its name once back (another, when `--rename` asks or its own is
+    /// taken here).
     pub arrival: IfName,
-    /// Its index there.
+    /// Its index in the namespace it leaves, for the move to act on that
+    /// link only.
     pub index: u32,
 }
 
@@ -39,9 +41,9 @@ pub struct Return {
 pub struct Reset {
     /// The steps: the moves, then the deletions.
     pub plan: Plan,
-    /// The links that come back.
+    /// The links that come back, printed by their names here.
     pub returns: Vec<Return>,
-    /// The namespaces that go.
+    /// The namespaces deleted once their links are back.
     pub deleted: Vec<NsName>,
     /// Links that stay behind, in words, for a warning.
     pub staying: Vec<String>,

@@ -79,14 +79,3 @@ pub const MANUAL: Manual = Manual {
     see_also: &["sysctl(8)", "sysctl.conf(5)", "ip-sysctl(7)"],
     required: &[],
 };
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::CommandFactory;
-
-    #[test]
-    fn the_command_line_definition_is_consistent() {
-        Cli::command().debug_assert();
-    }
-}

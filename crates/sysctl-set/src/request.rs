@@ -10,9 +10,9 @@ use vethkit_core::{Error, Result};
 /// A key and the value to give it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Assignment {
-    /// The key.
+    /// KEY, dotted or with slashes as `sysctl` takes it.
     pub key: Key,
-    /// The value, trimmed.
+    /// VALUE, without the blanks around it.
     pub value: String,
 }
 

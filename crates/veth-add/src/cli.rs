@@ -174,14 +174,3 @@ pub const MANUAL: Manual = Manual {
     see_also: &["ip-link(8)", "ip-address(8)", "ip-route(8)", "ip-netns(8)", "veth(4)"],
     required: &["name", "peer"],
 };
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::CommandFactory;
-
-    #[test]
-    fn the_command_line_definition_is_consistent() {
-        Cli::command().debug_assert();
-    }
-}

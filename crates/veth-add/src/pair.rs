@@ -23,15 +23,17 @@ use crate::cli::Cli;
 /// One end of the pair, as asked.
 #[derive(Clone, Debug)]
 pub struct End {
-    /// Interface name.
+    /// NAME or PEER.
     pub name: IfName,
-    /// Namespace it goes in.
+    /// `--netns` or `--peer-netns`, made when missing (`None`: the
+    /// caller's namespace).
     pub netns: Netns,
-    /// Addresses to put on it.
+    /// `--addr` or `--peer-addr`.
     pub addrs: Vec<IpNet>,
-    /// Default-route gateways in its namespace.
+    /// `--gateway` or `--peer-gateway`: default routes of its namespace,
+    /// through this end.
     pub gateways: Vec<IpAddr>,
-    /// Hardware address.
+    /// `--mac` or `--peer-mac` (`None`: one the kernel picks).
     pub mac: Option<Mac>,
 }
 
@@ -42,7 +44,7 @@ pub struct Pair {
     pub first: End,
     /// The other end (PEER).
     pub second: End,
-    /// MTU of both ends.
+    /// `--mtu`, of both ends.
     pub mtu: Option<u32>,
     /// Bring the ends and the namespaces' lo up.
     pub up: bool,

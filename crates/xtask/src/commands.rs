@@ -43,3 +43,15 @@ pub fn all() -> Vec<Page> {
         Page::of::<netns_reset::Cli>(&netns_reset::cli::MANUAL),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_line_definition_is_consistent() {
+        for page in all() {
+            page.command.debug_assert();
+        }
+    }
+}

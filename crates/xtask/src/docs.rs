@@ -12,7 +12,7 @@ use crate::man;
 pub struct Document {
     /// Where it goes, relative to the workspace (`man/veth-add.8`).
     pub path: PathBuf,
-    /// Its contents.
+    /// What the file holds, as committed.
     pub text: String,
 }
 

@@ -177,24 +177,24 @@ pub enum BaseChain {
 pub enum Op {
     /// `add table FAMILY TABLE`
     AddTable {
-        /// Its family (`ip` unless said otherwise).
+        /// `FAMILY` (`ip` unless said otherwise).
         #[serde(default, skip_serializing_if = "Family::is_ip")]
         family: Family,
-        /// Its name.
+        /// `TABLE`.
         table: String,
     },
     /// `add chain FAMILY TABLE CHAIN { type ... hook ... }`
     AddChain {
-        /// The chain made.
+        /// `FAMILY TABLE CHAIN`.
         chain: ChainRef,
-        /// What it hooks into.
+        /// `{ type ... hook ... }`: what it hooks into.
         base: BaseChain,
     },
     /// `add rule ...` (at the end), or `insert rule ...` (at the start).
     AddRule {
-        /// The chain it goes in.
+        /// `FAMILY TABLE CHAIN`: where the rule goes.
         chain: ChainRef,
-        /// The rule.
+        /// Its matches, verdict and comment.
         rule: Rule,
         /// At the start of the chain rather than the end.
         insert: bool,
@@ -204,11 +204,11 @@ pub enum Op {
     /// of handle `table_handle`, when known); without a handle, each rule
     /// of the chain carrying exactly `comment`. Nothing when there is none.
     DeleteRule {
-        /// The chain it is in.
+        /// `FAMILY TABLE CHAIN`: where the rule is.
         chain: ChainRef,
         /// The comment that tells it from other rules.
         comment: String,
-        /// The rule's handle, when known.
+        /// `handle H`, when known.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         handle: Option<u64>,
         /// The handle of its table, when known.
@@ -218,12 +218,12 @@ pub enum Op {
     /// `delete table FAMILY TABLE`, or `delete table FAMILY handle H`: the
     /// table of handle `handle`, when known. Nothing when it is gone.
     DeleteTable {
-        /// Its family (`ip` unless said otherwise).
+        /// `FAMILY` (`ip` unless said otherwise).
         #[serde(default, skip_serializing_if = "Family::is_ip")]
         family: Family,
-        /// Its name.
+        /// `TABLE`.
         table: String,
-        /// Its handle, when known.
+        /// `handle H`, when known.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         handle: Option<u64>,
     },

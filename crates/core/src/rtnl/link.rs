@@ -18,13 +18,13 @@ use crate::netlink::KernelError;
 pub struct Link {
     /// Interface index in its namespace.
     pub index: u32,
-    /// Interface name.
+    /// `IFLA_IFNAME`.
     pub name: String,
     /// `IFLA_INFO_KIND`: "veth", "bridge", ...; `None` for devices without one.
     pub kind: Option<String>,
-    /// Administratively up.
+    /// `IFF_UP`: set up (its carrier may still be down).
     pub up: bool,
-    /// MTU.
+    /// `IFLA_MTU`, in bytes.
     pub mtu: Option<u32>,
     /// Hardware address, when it is an Ethernet one.
     pub mac: Option<Mac>,

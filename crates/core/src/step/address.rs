@@ -18,24 +18,24 @@ use crate::rtnl;
 /// `ip [-n NS] address add CIDR dev NAME`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AddrAdd {
-    /// Where the link is.
+    /// `-n NS`: the link's namespace (`None`: the caller's).
     pub netns: Netns,
-    /// The link.
+    /// `dev NAME`.
     pub dev: IfName,
-    /// The address and prefix length.
+    /// `CIDR`: the address with its prefix length.
     pub address: IpNet,
 }
 
 /// `ip [-n NS] address del CIDR dev NAME`, on the link addressed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AddrDel {
-    /// Where the link is.
+    /// `-n NS`: the link's namespace (`None`: the caller's).
     pub netns: Netns,
-    /// The link.
+    /// `dev NAME`.
     pub dev: IfName,
-    /// The address and prefix length.
+    /// `CIDR`: the address with its prefix length.
     pub address: IpNet,
-    /// The link addressed.
+    /// The link the address was added to: the address is deleted from it only.
     #[serde(flatten)]
     pub object: Object,
 }
@@ -68,12 +68,6 @@ impl Change for AddrAdd {
             }
             .into(),
         )
-    }
-
-    fn pin(&mut self, _: &Made) {}
-
-    fn skip(&self, _: &mut Context) -> Result<Option<Skip>> {
-        Ok(None)
     }
 
     fn target(&self) -> Target<'_> {
@@ -115,9 +109,7 @@ impl Change for AddrDel {
     }
 
     fn pin(&mut self, made: &Made) {
-        if let Made::Link { object, .. } = made {
-            self.object = *object;
-        }
+        self.object.pin(made);
     }
 
     fn skip(&self, context: &mut Context) -> Result<Option<Skip>> {

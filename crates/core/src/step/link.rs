@@ -118,11 +118,11 @@ link_kinds! {
 pub struct LinkAdd {
     /// Where the link is made (and the request sent from).
     pub netns: Netns,
-    /// Its name.
+    /// `name NAME`.
     pub name: IfName,
     /// Its MTU (a veth's peer takes the same).
     pub mtu: Option<u32>,
-    /// Its hardware address.
+    /// `address MAC`: its hardware address (`None`: one the kernel picks).
     pub mac: Option<Mac>,
     /// What kind of link, with what is its own.
     pub kind: LinkKind,
@@ -131,13 +131,13 @@ pub struct LinkAdd {
 /// `ip [-n NS] link del dev NAME`, while it is the link made, and of `kind`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkDel {
-    /// Where the link is.
+    /// `-n NS`: the link's namespace (`None`: the caller's).
     pub netns: Netns,
-    /// Its name.
+    /// `dev NAME`, its name when it was made.
     pub name: IfName,
     /// Its kind: a link of another kind is not the one made.
     pub kind: KindName,
-    /// The link made.
+    /// Which link the step made, once known: only that one is deleted.
     #[serde(flatten)]
     pub object: Object,
 }
@@ -234,12 +234,6 @@ impl Change for LinkAdd {
         )
     }
 
-    fn pin(&mut self, _: &Made) {}
-
-    fn skip(&self, _: &mut Context) -> Result<Option<Skip>> {
-        Ok(None)
-    }
-
     fn target(&self) -> Target<'_> {
         Target::link(&self.netns, &self.name)
     }
@@ -319,9 +313,7 @@ impl Change for LinkDel {
     }
 
     fn pin(&mut self, made: &Made) {
-        if let Made::Link { object, .. } = made {
-            self.object = *object;
-        }
+        self.object.pin(made);
     }
 
     fn skip(&self, context: &mut Context) -> Result<Option<Skip>> {

@@ -30,6 +30,13 @@ impl Object {
     pub fn is_unknown(&self) -> bool {
         *self == Object::default()
     }
+
+    /// Takes the link a forward step made or changed, when it made one.
+    pub fn pin(&mut self, made: &Made) {
+        if let Made::Link { object, .. } = made {
+            *self = *object;
+        }
+    }
 }
 
 /// What a forward step made or acted on, for its undo to be pinned to.
@@ -39,14 +46,15 @@ pub enum Made {
     Netns(NsId),
     /// A sysctl written: the value, and the named namespace's identity.
     Sysctl {
-        /// The value written.
+        /// The value vethkit wrote: another one there later is someone
+        /// else's.
         wrote: String,
         /// The identity of the named namespace written in.
         netns_id: Option<NsId>,
     },
     /// A link, and for a port, the index of its bridge.
     Link {
-        /// The link.
+        /// The link made or changed.
         object: Object,
         /// The bridge, for a step about a port.
         master: Option<u32>,

@@ -10,6 +10,9 @@
 //! invocation); undo steps act only on the object their change made (see
 //! [`made`]), and skip, with a note, one that is gone or was replaced, so
 //! that a rollback or a reset can always be run again.
+//!
+//! Adding a kind of step, or of link, is a checklist in
+//! `docs/ARCHITECTURE.md`.
 
 pub mod address;
 pub mod bridge;
@@ -49,13 +52,15 @@ pub trait Change {
     fn undo(&self) -> Option<Step>;
 
     /// For an undo: pins it to the object its forward step made, so that it
-    /// acts on that object only.
-    fn pin(&mut self, made: &Made);
+    /// acts on that object only. A step that is no undo has nothing to pin.
+    fn pin(&mut self, _made: &Made) {}
 
     /// For an undo: why it would leave its object alone now (gone, or not
     /// the object recorded), or `None` when it would act on it. What a dry
-    /// run of a reset leaves out.
-    fn skip(&self, context: &mut Context) -> Result<Option<Skip>>;
+    /// run of a reset leaves out. A step that is no undo always acts.
+    fn skip(&self, _context: &mut Context) -> Result<Option<Skip>> {
+        Ok(None)
+    }
 
     /// The namespace it acts in and the link it is about.
     fn target(&self) -> Target<'_>;

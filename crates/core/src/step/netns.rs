@@ -17,14 +17,14 @@ use crate::netns::NsId;
 /// `ip netns add NAME`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NetnsAdd {
-    /// The namespace.
+    /// The name under `/run/netns`.
     pub name: NsName,
 }
 
 /// `ip netns del NAME`, while NAME is the namespace made.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NetnsDel {
-    /// The namespace.
+    /// The name under `/run/netns`.
     pub name: NsName,
     /// Its identity, once made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,12 +52,6 @@ impl Change for NetnsAdd {
             }
             .into(),
         )
-    }
-
-    fn pin(&mut self, _: &Made) {}
-
-    fn skip(&self, _: &mut Context) -> Result<Option<Skip>> {
-        Ok(None)
     }
 
     fn target(&self) -> Target<'_> {

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Change, Made, Outcome, Skip, Step, Target};
+use super::{Change, Made, Outcome, Step, Target};
 use crate::context::Context;
 use crate::cover::Named;
 use crate::error::{Error, Result};
@@ -15,7 +15,7 @@ use crate::nft::Op;
 /// nf_tables operations in the caller's namespace, as one transaction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Nft {
-    /// The operations, in order.
+    /// The operations, applied in order, all or none.
     pub ops: Vec<Op>,
 }
 
@@ -44,10 +44,6 @@ impl Change for Nft {
 
     /// Nothing to tell before resolving the ops against the ruleset, which
     /// the dry run of a reset does itself.
-    fn skip(&self, _: &mut Context) -> Result<Option<Skip>> {
-        Ok(None)
-    }
-
     fn target(&self) -> Target<'_> {
         Target::netns(None)
     }

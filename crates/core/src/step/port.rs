@@ -17,11 +17,11 @@ use crate::rtnl;
 /// A port and its bridge, both in one namespace, as a port step names them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Port {
-    /// Where both links are.
+    /// `-n NS`: the namespace of both links.
     pub netns: Netns,
-    /// The port.
+    /// `dev DEV`: the link that is a port.
     pub dev: IfName,
-    /// The bridge.
+    /// `master MASTER`: the bridge.
     pub master: IfName,
     /// As an undo: the port recorded.
     #[serde(flatten)]

@@ -18,11 +18,11 @@ use crate::rtnl;
 /// `ip [-n NS] route add default via GATEWAY dev NAME`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RouteAdd {
-    /// Where the route goes.
+    /// `-n NS`: the namespace whose default route it is.
     pub netns: Netns,
-    /// The link the gateway is reached through.
+    /// `dev NAME`: the link the gateway is reached through.
     pub dev: IfName,
-    /// The gateway.
+    /// `via GATEWAY`: an address on that link's subnet.
     pub gateway: IpAddr,
 }
 
@@ -30,13 +30,13 @@ pub struct RouteAdd {
 /// routed through.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RouteDel {
-    /// Where the route is.
+    /// `-n NS`: the namespace whose default route it is.
     pub netns: Netns,
-    /// The link the gateway is reached through.
+    /// `dev NAME`: the link the gateway is reached through.
     pub dev: IfName,
-    /// The gateway.
+    /// `via GATEWAY`: an address on that link's subnet.
     pub gateway: IpAddr,
-    /// The link routed through.
+    /// The link the route was added through: only a route through it goes.
     #[serde(flatten)]
     pub object: Object,
 }
@@ -69,12 +69,6 @@ impl Change for RouteAdd {
             }
             .into(),
         )
-    }
-
-    fn pin(&mut self, _: &Made) {}
-
-    fn skip(&self, _: &mut Context) -> Result<Option<Skip>> {
-        Ok(None)
     }
 
     fn target(&self) -> Target<'_> {
@@ -116,9 +110,7 @@ impl Change for RouteDel {
     }
 
     fn pin(&mut self, made: &Made) {
-        if let Made::Link { object, .. } = made {
-            self.object = *object;
-        }
+        self.object.pin(made);
     }
 
     fn skip(&self, context: &mut Context) -> Result<Option<Skip>> {

@@ -19,20 +19,20 @@ use crate::rtnl;
 /// `ip [-n NS] link set dev NAME up`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkUp {
-    /// Where the link is.
+    /// `-n NS`: the link's namespace (`None`: the caller's).
     pub netns: Netns,
-    /// The link.
+    /// `dev NAME`, its name when the step was planned.
     pub name: IfName,
 }
 
 /// `ip [-n NS] link set dev NAME down`, on the link brought up.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkDown {
-    /// Where the link is.
+    /// `-n NS`: the link's namespace (`None`: the caller's).
     pub netns: Netns,
-    /// The link.
+    /// `dev NAME`, its name when the step was planned.
     pub name: IfName,
-    /// The link brought up.
+    /// The link brought up: no other of its name is brought down.
     #[serde(flatten)]
     pub object: Object,
 }
@@ -42,11 +42,11 @@ pub struct LinkDown {
 /// a bridge's MTU to its ports' unless it was set so).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkMtu {
-    /// Where the link is.
+    /// `-n NS`: the link's namespace (`None`: the caller's).
     pub netns: Netns,
-    /// The link.
+    /// `dev NAME`, its name when the step was planned.
     pub name: IfName,
-    /// The MTU.
+    /// `mtu MTU`, in bytes.
     pub mtu: u32,
 }
 
@@ -55,9 +55,9 @@ pub struct LinkMtu {
 /// without addresses, routes or master.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkMove {
-    /// Where the link is.
+    /// `-n NS`: the link's namespace (`None`: the caller's).
     pub netns: Netns,
-    /// The link.
+    /// `dev NAME`, its name when the step was planned.
     pub name: IfName,
     /// Where it goes (`None`: the caller's namespace).
     pub to: Netns,
@@ -100,12 +100,6 @@ impl Change for LinkUp {
         )
     }
 
-    fn pin(&mut self, _: &Made) {}
-
-    fn skip(&self, _: &mut Context) -> Result<Option<Skip>> {
-        Ok(None)
-    }
-
     fn target(&self) -> Target<'_> {
         Target::link(&self.netns, &self.name)
     }
@@ -144,9 +138,7 @@ impl Change for LinkDown {
     }
 
     fn pin(&mut self, made: &Made) {
-        if let Made::Link { object, .. } = made {
-            self.object = *object;
-        }
+        self.object.pin(made);
     }
 
     fn skip(&self, context: &mut Context) -> Result<Option<Skip>> {
@@ -187,12 +179,6 @@ impl Change for LinkMtu {
     /// Nothing: the plan that sets it made the link, whose deletion undoes it.
     fn undo(&self) -> Option<Step> {
         None
-    }
-
-    fn pin(&mut self, _: &Made) {}
-
-    fn skip(&self, _: &mut Context) -> Result<Option<Skip>> {
-        Ok(None)
     }
 
     fn target(&self) -> Target<'_> {
@@ -275,12 +261,6 @@ impl Change for LinkMove {
             }
             .into(),
         )
-    }
-
-    fn pin(&mut self, _: &Made) {}
-
-    fn skip(&self, _: &mut Context) -> Result<Option<Skip>> {
-        Ok(None)
     }
 
     fn target(&self) -> Target<'_> {

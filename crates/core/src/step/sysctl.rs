@@ -19,11 +19,11 @@ use crate::sysctl::{self, Key, Problem};
 /// `[ip netns exec NS] sysctl -w KEY=VALUE`, the key holding `was` before.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SysctlSet {
-    /// Whose sysctl.
+    /// `ip netns exec NS`: the namespace whose sysctl it is.
     pub netns: Netns,
-    /// The key.
+    /// `KEY`, dotted as `sysctl` spells it.
     pub key: Key,
-    /// The value written.
+    /// `VALUE`, as written to the file under `/proc/sys`.
     pub value: String,
     /// The value it replaces, put back by the undo.
     pub was: String,
@@ -38,11 +38,11 @@ pub struct SysctlSet {
 /// holds another value than the one vethkit wrote.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SysctlRestore {
-    /// Whose sysctl.
+    /// `ip netns exec NS`: the namespace whose sysctl it is.
     pub netns: Netns,
-    /// The key.
+    /// `KEY`, dotted as `sysctl` spells it.
     pub key: Key,
-    /// The value put back.
+    /// `VALUE`: the one the key held before vethkit wrote it.
     pub value: String,
     /// Then these keys' values, put back one by one.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -115,12 +115,6 @@ impl Change for SysctlSet {
             }
             .into(),
         )
-    }
-
-    fn pin(&mut self, _: &Made) {}
-
-    fn skip(&self, _: &mut Context) -> Result<Option<Skip>> {
-        Ok(None)
     }
 
     fn target(&self) -> Target<'_> {

@@ -19,11 +19,11 @@ use crate::rtnl::{self, Link};
 /// What a veth pair has of its own: the other end.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Veth {
-    /// The other end's name.
+    /// `peer name PEER`.
     pub peer: IfName,
-    /// Where the other end is made.
+    /// `peer netns NS`: where the other end is made.
     pub peer_netns: Netns,
-    /// The other end's hardware address.
+    /// `peer address MAC` (`None`: one the kernel picks).
     pub peer_mac: Option<Mac>,
 }
 

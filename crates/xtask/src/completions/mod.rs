@@ -23,7 +23,7 @@ pub enum Shell {
     Bash,
     /// zsh's completion system (compinit).
     Zsh,
-    /// fish.
+    /// fish, which loads a command's file when it is first completed.
     Fish,
 }
 
