@@ -5,9 +5,9 @@ complete -c br-attach -s n -l netns -d 'Work inside network namespace NS (bridge
 complete -c br-attach -l stp -d 'Turn the spanning tree protocol on (a new bridge has it off)'
 complete -c br-attach -l no-stp -d 'Keep the spanning tree protocol off'
 complete -c br-attach -l no-up -d 'Leave the bridge and the ports down'
-complete -c br-attach -l dry-run -d 'Print the equivalent commands (ip, nft, sysctl) and change nothing'
 complete -c br-attach -s v -l verbose -d 'Print each change on stderr, as its command, as it is made'
 complete -c br-attach -s j -l json -d 'Print the bridge, its new ports and addresses as JSON'
+complete -c br-attach -l dry-run -d 'Print the equivalent ip commands and change nothing'
 complete -c br-attach -s V -l version -d 'Print version'
 complete -c br-attach -s h -l help -d 'Print a summary of the options and examples'
 

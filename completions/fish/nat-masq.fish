@@ -1,8 +1,8 @@
 complete -c nat-masq -l delete -d 'Remove vethkit\'s rules for BRIDGE (only those of SUBNETs, when given)'
 complete -c nat-masq -l list -d 'Show vethkit\'s rules (those of BRIDGE, when given)'
-complete -c nat-masq -l dry-run -d 'Print the equivalent commands (ip, nft, sysctl) and change nothing'
 complete -c nat-masq -s v -l verbose -d 'Print each change on stderr, as its command, as it is made'
 complete -c nat-masq -s j -l json -d 'Print the rules as one JSON array: those of BRIDGE once done, or all of vethkit\'s with no BRIDGE'
+complete -c nat-masq -l dry-run -d 'Print the equivalent commands (an nft -f here-document, sysctl -w) for sh, and change nothing'
 complete -c nat-masq -s V -l version -d 'Print version'
 complete -c nat-masq -s h -l help -d 'Print a summary of the options and examples'
 

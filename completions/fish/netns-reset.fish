@@ -2,8 +2,8 @@ complete -c netns-reset -l rename -d 'Bring link OLD back under the name NEW' -r
 complete -c netns-reset -l all -d 'Undo everything the journal records instead'
 complete -c netns-reset -l keep-netns -d 'Move the links back but keep the namespaces'
 complete -c netns-reset -l missing-ok -d 'A namespace that does not exist is not an error'
-complete -c netns-reset -l dry-run -d 'Print the equivalent commands (ip, nft, sysctl) and change nothing'
 complete -c netns-reset -s v -l verbose -d 'Print each change on stderr, as its command, as it is made'
+complete -c netns-reset -l dry-run -d 'Print the equivalent ip (and nft, sysctl) commands and change nothing'
 complete -c netns-reset -s V -l version -d 'Print version'
 complete -c netns-reset -s h -l help -d 'Print a summary of the options and examples'
 

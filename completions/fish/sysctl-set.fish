@@ -1,7 +1,7 @@
 complete -c sysctl-set -s n -l netns -d 'Work on the sysctls of network namespace NS' -r
 complete -c sysctl-set -l restore -d 'Put back the values recorded before the first change (of KEYs, or all)'
-complete -c sysctl-set -l dry-run -d 'Print the equivalent commands (ip, nft, sysctl) and change nothing'
 complete -c sysctl-set -s v -l verbose -d 'Print each change on stderr, as its command, as it is made'
+complete -c sysctl-set -l dry-run -d 'Print the equivalent sysctl commands and change nothing'
 complete -c sysctl-set -s V -l version -d 'Print version'
 complete -c sysctl-set -s h -l help -d 'Print a summary of the options and examples'
 

@@ -9,9 +9,9 @@ complete -c veth-add -l mac -d 'Hardware address of NAME' -r
 complete -c veth-add -l peer-mac -d 'Hardware address of PEER' -r
 complete -c veth-add -l batch -d 'Read one pair a line from FILE (\'-\' for stdin): NAME PEER [OPTIONS], \'#\' comments' -r -F
 complete -c veth-add -l no-up -d 'Leave both ends (and the namespaces\' lo) down'
-complete -c veth-add -l dry-run -d 'Print the equivalent commands (ip, nft, sysctl) and change nothing'
 complete -c veth-add -s v -l verbose -d 'Print each change on stderr, as its command, as it is made'
 complete -c veth-add -s j -l json -d 'Print one JSON object a pair instead of names'
+complete -c veth-add -l dry-run -d 'Print the equivalent ip commands and change nothing'
 complete -c veth-add -s V -l version -d 'Print version'
 complete -c veth-add -s h -l help -d 'Print a summary of the options and examples'
 

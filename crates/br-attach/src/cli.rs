@@ -20,7 +20,8 @@ use vethkit_core::name::IfName;
     override_usage = "br-attach [OPTIONS] BRIDGE [PORT... | -]\n       br-attach [-n NS] [--dry-run] [--verbose] BRIDGE --detach PORT...",
     after_help = MANUAL.after_help(),
     mut_arg("netns", |arg| arg.help("Work inside network namespace NS (bridge and ports are there)")),
-    mut_arg("json", |arg| arg.help("Print the bridge, its new ports and addresses as JSON"))
+    mut_arg("json", |arg| arg.help("Print the bridge, its new ports and addresses as JSON")),
+    mut_arg("dry_run", |arg| arg.help("Print the equivalent ip commands and change nothing"))
 )]
 pub struct Cli {
     /// The bridge (created if missing)
@@ -31,7 +32,7 @@ pub struct Cli {
     #[arg(value_name = "PORT")]
     pub ports: Vec<String>,
 
-    /// `-n NS`.
+    /// `-n NS`: the namespace worked in (`None`: the caller's).
     #[command(flatten)]
     pub netns: InNetns,
 
@@ -64,11 +65,11 @@ pub struct Cli {
     #[arg(long)]
     pub no_up: bool,
 
-    /// `--dry-run`, `--verbose`.
+    /// `--dry-run` and `--verbose`: what the executor is to do.
     #[command(flatten)]
     pub changes: Changes,
 
-    /// `--json`.
+    /// `--json`: whether what is printed is JSON.
     #[command(flatten)]
     pub json: Json,
 }

@@ -32,8 +32,8 @@ pub enum Units {
     Joined,
 }
 
-/// A plan made ahead that failed: what asked for it (unless the journal
-/// could not record the plans), and why.
+/// A plan made ahead that failed: what asked for it (`None` when what
+/// failed was the journal, recording the plans or what they made), and why.
 #[derive(Debug)]
 pub struct Failure<T> {
     /// What asked for the plan that failed.

@@ -1,11 +1,12 @@
-//! What every command's `main` shares: argument parsing with one-line
-//! errors, `PROG: message` on stderr, exit statuses 0/1/2, and a quiet end
-//! on a broken pipe.
+//! What every command's command line and `main` share: the options
+//! declared once ([`Changes`], [`Json`], [`InNetns`]), the parsers of
+//! addresses ([`parse_cidr`], [`parse_gateway`]), argument parsing with
+//! one-line errors, `PROG: message` on stderr, exit statuses 0/1/2, and a
+//! quiet end on a broken pipe.
 
 use std::io::Write;
-use std::process::ExitCode;
-
 use std::net::IpAddr;
+use std::process::ExitCode;
 
 use clap::Parser;
 use ipnet::IpNet;

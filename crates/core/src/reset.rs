@@ -29,7 +29,7 @@ use crate::rtnl::{self, Link};
 use crate::step::link::{KindName, LinkDel};
 use crate::step::netns::NetnsDel;
 use crate::step::nft::Nft;
-use crate::step::{check_netns, identify, not_of_kind, Found, Object, Outcome, Skip, Step};
+use crate::step::{check_netns, identify, to_delete, Found, Object, Outcome, Skip, Step};
 
 /// The first interface group tried for a group deletion ("vth\0"): far from
 /// the small numbers people give groups by hand.
@@ -50,7 +50,7 @@ pub struct Undone {
 /// How a deletion ended, for the entries it covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Deletion {
-    /// Named, or gone already: what it covers is gone too.
+    /// Deleted, or gone already: what it covers is gone too.
     Done,
     /// Its object is not the one vethkit made: what it covers is undone
     /// one by one.
@@ -291,15 +291,12 @@ fn find_links(
                 .find(|link| link.name == deletion.name.as_str() && !about.contains(&link.index)))
         };
         found.push(
-            match identify(deletion.name, netns, index, at_index, named)? {
-                Found::Ours(link) if deletion.kind.is_kind_of(link) => Found::Ours(link.clone()),
-                Found::Ours(link) => Found::Skip(not_of_kind(
-                    deletion.name,
-                    netns,
-                    deletion.kind.as_str(),
-                    link,
-                )),
-                Found::Skip(skip) => Found::Skip(skip.after("not deleting")),
+            match to_delete(
+                identify(deletion.name, netns, index, at_index, named)?,
+                (deletion.kind, deletion.name, netns),
+            ) {
+                Found::Ours(link) => Found::Ours(link.clone()),
+                Found::Skip(skip) => Found::Skip(skip),
             },
         );
     }

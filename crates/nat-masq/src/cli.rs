@@ -24,7 +24,10 @@ use vethkit_core::name::IfName;
     after_help = MANUAL.after_help(),
     mut_arg("json", |arg| arg.help(
         "Print the rules as one JSON array: those of BRIDGE once done, or all of vethkit's with no BRIDGE"
-    ))
+    )),
+    mut_arg("dry_run", |arg| arg
+        .help("Print the equivalent commands (an nft -f here-document, sysctl -w) for sh, and change nothing")
+        .conflicts_with("list"))
 )]
 pub struct Cli {
     /// The bridge whose traffic is forwarded
@@ -43,11 +46,11 @@ pub struct Cli {
     #[arg(long, conflicts_with_all = ["subnets", "dry_run"])]
     pub list: bool,
 
-    /// `--json`.
+    /// `--json`: whether what is printed is JSON.
     #[command(flatten)]
     pub json: Json,
 
-    /// `--dry-run`, `--verbose`.
+    /// `--dry-run` and `--verbose`: what the executor is to do.
     #[command(flatten)]
     pub changes: Changes,
 }
@@ -116,8 +119,8 @@ pub const MANUAL: Manual = Manual {
             ],
         },
         Example {
-            command: "nat-masq --dry-run br0 10.1.1.0/24 | nft -f -",
-            does: "Print the rules as nft(8) input, here to have nft add them.",
+            command: "nat-masq --dry-run br0 10.1.1.0/24 | sh",
+            does: "Print the commands that do the same (the rules as an nft -f here-document, then sysctl -w), here to have sh run them.",
             replaces: &[],
         },
     ],

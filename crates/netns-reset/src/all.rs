@@ -12,7 +12,7 @@ use vethkit_core::{Error, Result};
 /// status say so once everything else is undone.
 pub fn run(executor: &mut Executor) -> Result<()> {
     let program = executor.program;
-    let home = netns::current_id()?;
+    let here = netns::current_id()?;
     let contents = executor.journal.read()?;
     for line in &contents.unreadable {
         eprintln!("{program}: {}", executor.journal.describe(line));
@@ -20,7 +20,7 @@ pub fn run(executor: &mut Executor) -> Result<()> {
     let (ours, elsewhere): (Vec<Entry>, Vec<Entry>) = contents
         .entries
         .into_iter()
-        .partition(|entry| entry.made_from.map_or(true, |made_from| made_from == home));
+        .partition(|entry| entry.made_from.map_or(true, |made_from| made_from == here));
     if !elsewhere.is_empty() {
         eprintln!(
             "{program}: leaving {} changes made from another network namespace; run netns-reset --all there",

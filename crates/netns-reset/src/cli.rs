@@ -27,7 +27,8 @@ use vethkit_core::name::{IfName, NsName};
     name = "netns-reset",
     version,
     override_usage = "netns-reset [OPTIONS] NS...\n       netns-reset [--dry-run] [--verbose] --all",
-    after_help = MANUAL.after_help()
+    after_help = MANUAL.after_help(),
+    mut_arg("dry_run", |arg| arg.help("Print the equivalent ip (and nft, sysctl) commands and change nothing"))
 )]
 pub struct Cli {
     /// Namespaces to empty and delete
@@ -50,7 +51,7 @@ pub struct Cli {
     #[arg(long)]
     pub missing_ok: bool,
 
-    /// `--dry-run`, `--verbose`.
+    /// `--dry-run` and `--verbose`: what the executor is to do.
     #[command(flatten)]
     pub changes: Changes,
 }

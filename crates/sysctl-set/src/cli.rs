@@ -18,14 +18,15 @@ use vethkit_core::manual::{Example, Manual, EXIT_STATUSES};
     version,
     override_usage = "sysctl-set [OPTIONS] KEY=VALUE... | -\n       sysctl-set [-n NS] KEY...\n       sysctl-set [-n NS] [--dry-run] [--verbose] --restore [KEY...]",
     after_help = MANUAL.after_help(),
-    mut_arg("netns", |arg| arg.help("Work on the sysctls of network namespace NS"))
+    mut_arg("netns", |arg| arg.help("Work on the sysctls of network namespace NS")),
+    mut_arg("dry_run", |arg| arg.help("Print the equivalent sysctl commands and change nothing"))
 )]
 pub struct Cli {
     /// KEY=VALUE to set, KEY to print, or '-' for KEY = VALUE lines on stdin
     #[arg(value_name = "KEY[=VALUE]")]
     pub arguments: Vec<String>,
 
-    /// `-n NS`.
+    /// `-n NS`: the namespace worked in (`None`: the caller's).
     #[command(flatten)]
     pub netns: InNetns,
 
@@ -33,7 +34,7 @@ pub struct Cli {
     #[arg(long)]
     pub restore: bool,
 
-    /// `--dry-run`, `--verbose`.
+    /// `--dry-run` and `--verbose`: what the executor is to do.
     #[command(flatten)]
     pub changes: Changes,
 }

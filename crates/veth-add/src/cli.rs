@@ -23,7 +23,8 @@ use vethkit_core::name::{IfName, NsName};
     version,
     override_usage = "veth-add [OPTIONS] NAME PEER\n       veth-add [--no-up] [--dry-run] [--verbose] [--json] --batch FILE",
     after_help = MANUAL.after_help(),
-    mut_arg("json", |arg| arg.help("Print one JSON object a pair instead of names"))
+    mut_arg("json", |arg| arg.help("Print one JSON object a pair instead of names")),
+    mut_arg("dry_run", |arg| arg.help("Print the equivalent ip commands and change nothing"))
 )]
 pub struct Cli {
     /// Name of the first end
@@ -78,11 +79,11 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub batch: Option<PathBuf>,
 
-    /// `--dry-run`, `--verbose`.
+    /// `--dry-run` and `--verbose`: what the executor is to do.
     #[command(flatten)]
     pub changes: Changes,
 
-    /// `--json`.
+    /// `--json`: whether what is printed is JSON.
     #[command(flatten)]
     pub json: Json,
 }

@@ -15,7 +15,7 @@ use netlink_packet_netfilter::{
 use super::expr::{chain_message, rule_message};
 use super::listing::{rule_of, table_handle};
 use super::undo::{resolve, Handles};
-use super::{message, Family, NetfilterSocket, Op, TABLE};
+use super::{message, Family, Match, NetfilterSocket, Op, TABLE};
 use crate::netlink::KernelError;
 use crate::step::Skip;
 
@@ -104,10 +104,35 @@ fn message_of(op: Op) -> Option<(NetfilterMessage, u16)> {
     })
 }
 
+/// Refuses a rule matching addresses its table's family cannot hold (an
+/// IPv6 subnet in an `ip` table), which would compare the wrong bytes.
+fn check_families(ops: &[Op]) -> Result<(), KernelError> {
+    for op in ops {
+        let Op::AddRule { chain, rule, .. } = op else {
+            continue;
+        };
+        for matching in &rule.matches {
+            if let Match::Saddr(net) | Match::Daddr(net) = matching {
+                if !chain.family.can_match(net) {
+                    return Err(KernelError {
+                        errno: libc::EAFNOSUPPORT,
+                        message: Some(format!(
+                            "{net} cannot be matched in table {} {}",
+                            chain.family, chain.table
+                        )),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Applies `ops` as one transaction: all of them, or none. Rule deletions
 /// are resolved to handles first; what is already gone, or is not what
 /// vethkit made, is left out.
 pub fn apply(socket: &mut NetfilterSocket, ops: &[Op]) -> Result<Applied, KernelError> {
+    check_families(ops)?;
     let resolved = resolve(socket, ops)?;
     let added_to: HashSet<(Family, String)> = resolved
         .ops
@@ -173,5 +198,39 @@ fn read_echoes(echoes: Vec<NetfilterMessage>, handles: &mut Handles) {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nft::{Action, ChainRef, Rule};
+
+    fn adding(family: Family, subnet: &str) -> Op {
+        Op::AddRule {
+            chain: ChainRef {
+                family,
+                table: TABLE.to_string(),
+                chain: "forward".to_string(),
+            },
+            rule: Rule {
+                matches: vec![Match::Saddr(subnet.parse().unwrap())],
+                action: Action::Accept,
+                comment: "vethkit: test".to_string(),
+            },
+            insert: false,
+        }
+    }
+
+    #[test]
+    fn a_rule_matches_only_addresses_its_table_can_hold() {
+        assert!(check_families(&[adding(Family::Ip, "10.1.1.0/24")]).is_ok());
+        assert!(check_families(&[adding(Family::Inet, "fd00:1::/64")]).is_ok());
+        let refused = check_families(&[adding(Family::Ip, "fd00:1::/64")]).unwrap_err();
+        assert_eq!(
+            refused.message.as_deref(),
+            Some("fd00:1::/64 cannot be matched in table ip vethkit")
+        );
+        assert!(check_families(&[adding(Family::Ip6, "10.1.1.0/24")]).is_err());
     }
 }

@@ -130,13 +130,13 @@ fn address(family: Family, source: bool, net: &IpNet) -> Vec<Expressions> {
         (IpNet::V6(_), true) => (8, 16, NFPROTO_IPV6),
         (IpNet::V6(_), false) => (24, 16, NFPROTO_IPV6),
     };
-    let prefix = u32::from(net.prefix_len());
-    if prefix == 0 {
-        return Vec::new();
-    }
     let mut expressions = Vec::new();
     if family == Family::Inet {
         expressions.extend(meta_is(MetaKey::Nfproto, true, vec![nfproto]));
+    }
+    let prefix = u32::from(net.prefix_len());
+    if prefix == 0 {
+        return expressions;
     }
     let whole_bytes = prefix % 8 == 0;
     let length = if whole_bytes { prefix / 8 } else { size };
@@ -213,5 +213,6 @@ mod tests {
         assert!(address(Family::Ip, true, &ip("0.0.0.0/0")).is_empty());
         assert_eq!(address(Family::Ip6, false, &ip("fd00:1::/64")).len(), 2);
         assert_eq!(address(Family::Inet, true, &ip("fd00:1::/60")).len(), 5);
+        assert_eq!(address(Family::Inet, true, &ip("0.0.0.0/0")).len(), 2);
     }
 }

@@ -20,14 +20,6 @@ pub struct ListedRule {
     pub comment: Option<String>,
 }
 
-/// An answer missing, in a netlink exchange that gave one.
-fn no_answer(what: &str) -> KernelError {
-    KernelError {
-        errno: libc::EPROTO,
-        message: Some(format!("no {what} in the reply")),
-    }
-}
-
 /// Whether the chain exists.
 pub fn chain_exists(socket: &mut NetfilterSocket, chain: &ChainRef) -> Result<bool, KernelError> {
     let request = ChainMessage {
@@ -58,7 +50,10 @@ pub fn table_handle(
         Err(error) => return Err(error),
     };
     let NetfilterMessageInner::NfTables(NfTablesMessage::NewTable(table)) = reply.inner else {
-        return Err(no_answer("table"));
+        return Err(KernelError {
+            errno: libc::EPROTO,
+            message: Some("not a table in the reply".into()),
+        });
     };
     Ok(table
         .attributes

@@ -107,6 +107,17 @@ impl fmt::Display for Family {
     }
 }
 
+impl Family {
+    /// Whether a rule in a table of this family can match addresses of
+    /// `net`'s family.
+    pub fn can_match(self, net: &IpNet) -> bool {
+        matches!(
+            (self, net),
+            (Family::Inet, _) | (Family::Ip, IpNet::V4(_)) | (Family::Ip6, IpNet::V6(_))
+        )
+    }
+}
+
 /// An nf_tables message of `family`.
 fn message(family: Family, inner: NfTablesMessage) -> NetfilterMessage {
     NetfilterMessage::new(NetfilterHeader::new(family.protocol(), 0, 0), inner)

@@ -155,7 +155,8 @@ pub fn resolve(socket: &mut NetfilterSocket, ops: &[Op]) -> Result<Resolved, Ker
             } => {
                 let now = ruleset.table(socket, chain.family, &chain.table)?;
                 let pinned = (*handle, *table_handle);
-                match table_skip(chain.family, &chain.table, now, *table_handle) {
+                let table = (chain.family, chain.table.as_str());
+                match table_skip("the rules of table", table, now, *table_handle) {
                     Some(skip) => resolved.skip(skip),
                     None => resolve_rule(
                         socket,
@@ -172,7 +173,7 @@ pub fn resolve(socket: &mut NetfilterSocket, ops: &[Op]) -> Result<Resolved, Ker
                 handle,
             } => {
                 let now = ruleset.table(socket, *family, table)?;
-                match table_skip(*family, table, now, *handle) {
+                match table_skip("table", (*family, table), now, *handle) {
                     Some(skip) => resolved.skip(skip),
                     None => resolved.ops.push(Op::DeleteTable {
                         family: *family,
@@ -187,14 +188,19 @@ pub fn resolve(socket: &mut NetfilterSocket, ops: &[Op]) -> Result<Resolved, Ker
     Ok(resolved)
 }
 
-/// Why a deletion in (or of) the table `name` of `family` is left out: it
-/// is gone, or it is not the table of handle `recorded`. `now` is its
-/// handle now.
-fn table_skip(family: Family, name: &str, now: Option<u64>, recorded: Option<u64>) -> Option<Skip> {
+/// Why deleting `what` (the table, or the rules of the table) `name` of
+/// `family` is left out: it is gone, or it is not the table of handle
+/// `recorded`. `now` is its handle now.
+fn table_skip(
+    what: &str,
+    (family, name): (Family, &str),
+    now: Option<u64>,
+    recorded: Option<u64>,
+) -> Option<Skip> {
     match (now, recorded) {
         (None, _) => Some(Skip::gone(
             recorded.is_some(),
-            format!("not deleting in table {family} {name}: it is gone"),
+            format!("not deleting {what} {family} {name}: it is gone"),
         )),
         (Some(now), Some(recorded)) if now != recorded => Some(Skip::Replaced(format!(
             "not deleting in table {family} {name}: it is not the table vethkit made or added to, but one made since under that name"

@@ -9,7 +9,7 @@ use std::os::fd::OwnedFd;
 use netlink_packet_route::link::{LinkAttribute, LinkMessage};
 use serde::{Deserialize, Serialize};
 
-use super::links::{find_link, link_made, not_of_kind, refused, Doing};
+use super::shared::{find_link, link_made, refused, to_delete, Doing};
 use super::words::{ip, quote};
 use super::{bridge, veth, Change, Found, Made, Object, Outcome, Skip, Step, Target};
 use crate::context::{in_netns, Context, Netns};
@@ -50,6 +50,40 @@ pub trait Kind {
     fn learn(&self, made: &Link, context: &mut Context);
 }
 
+/// What every link made is asked for, whatever its kind: a name, and
+/// maybe an MTU and a hardware address (for a veth, each end's).
+pub struct Basics<'a> {
+    /// `name NAME`.
+    pub name: &'a IfName,
+    /// `mtu MTU`.
+    pub mtu: Option<u32>,
+    /// `address MAC`.
+    pub mac: Option<Mac>,
+}
+
+impl Basics<'_> {
+    /// Their attributes in the message that makes the link.
+    pub fn attributes(&self) -> Vec<LinkAttribute> {
+        let mut attributes = vec![LinkAttribute::IfName(self.name.to_string())];
+        attributes.extend(self.mtu.map(LinkAttribute::Mtu));
+        attributes.extend(self.mac.map(|mac| LinkAttribute::Address(mac.0.to_vec())));
+        attributes
+    }
+
+    /// ` mtu MTU address MAC`, as asked, for after the name.
+    pub fn words(&self) -> String {
+        let mtu = self.mtu.map(|mtu| format!(" mtu {mtu}"));
+        let mac = self.mac.map(|mac| format!(" address {mac}"));
+        mtu.unwrap_or_default() + &mac.unwrap_or_default()
+    }
+
+    /// Whether `link` has the MTU and address asked for.
+    pub fn are_those_of(&self, link: &Link) -> bool {
+        self.mtu.map_or(true, |mtu| link.mtu == Some(mtu))
+            && self.mac.map_or(true, |mac| link.mac == Some(mac))
+    }
+}
+
 /// The name of a kind of link vethkit makes, as the kernel gives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -75,12 +109,6 @@ impl KindName {
     }
 }
 
-impl fmt::Display for KindName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// Declares [`LinkKind`], one variant a kind of link, and hands each of
 /// its methods to its kind.
 macro_rules! link_kinds {
@@ -93,7 +121,7 @@ macro_rules! link_kinds {
         }
 
         impl LinkKind {
-            fn kind(&self) -> &dyn Kind {
+            fn inner(&self) -> &dyn Kind {
                 match self {
                     $(LinkKind::$variant(kind) => kind,)*
                 }
@@ -111,6 +139,37 @@ macro_rules! link_kinds {
 link_kinds! {
     Veth(veth::Veth),
     Bridge(bridge::Bridge),
+}
+
+impl Kind for LinkKind {
+    fn name(&self) -> KindName {
+        self.inner().name()
+    }
+
+    fn build(
+        &self,
+        add: &LinkAdd,
+        context: &mut Context,
+        message: &mut LinkMessage,
+    ) -> Result<Vec<OwnedFd>> {
+        self.inner().build(add, context, message)
+    }
+
+    fn words(&self, add: &LinkAdd) -> String {
+        self.inner().words(add)
+    }
+
+    fn others(&self) -> Vec<(Netns, IfName)> {
+        self.inner().others()
+    }
+
+    fn is_as_asked(&self, add: &LinkAdd, existing: &Link, context: &mut Context) -> bool {
+        self.inner().is_as_asked(add, existing, context)
+    }
+
+    fn learn(&self, made: &Link, context: &mut Context) {
+        self.inner().learn(made, context)
+    }
 }
 
 /// `ip [-n NS] link add name NAME [mtu MTU] [address MAC] type KIND ...`
@@ -143,6 +202,15 @@ pub struct LinkDel {
 }
 
 impl LinkAdd {
+    /// Its name, MTU and address, as asked.
+    fn basics(&self) -> Basics<'_> {
+        Basics {
+            name: &self.name,
+            mtu: self.mtu,
+            mac: self.mac,
+        }
+    }
+
     /// Whether a link found under the name after the kernel said it
     /// exists is the one asked for, made a moment earlier by another
     /// invocation.
@@ -153,23 +221,23 @@ impl LinkAdd {
         let Ok(Some(existing)) = rtnl::link_by_name(socket, &self.name) else {
             return false;
         };
-        self.kind.kind().name().is_kind_of(&existing)
-            && self.mtu.map_or(true, |mtu| existing.mtu == Some(mtu))
-            && self.mac.map_or(true, |mac| existing.mac == Some(mac))
-            && self.kind.kind().is_as_asked(self, &existing, context)
+        self.kind.name().is_kind_of(&existing)
+            && self.basics().are_those_of(&existing)
+            && self.kind.is_as_asked(self, &existing, context)
     }
 
     /// The refusal of a name taken: the kernel does not say which of the
-    /// links made clashed, so the first one found is named.
+    /// links made clashed, so the first one found is named, else the last
+    /// (a veth's peer).
     fn clash(&self, context: &mut Context, error: crate::netlink::KernelError) -> crate::Error {
         let mut ends = vec![(self.netns.clone(), self.name.clone())];
-        ends.extend(self.kind.kind().others());
+        ends.extend(self.kind.others());
         let found = ends.iter().find(|(netns, name)| {
             context
                 .socket(netns.as_ref())
                 .is_ok_and(|socket| rtnl::link_by_name(socket, name).ok().flatten().is_some())
         });
-        let (netns, name) = found.unwrap_or(&ends[0]);
+        let (netns, name) = found.unwrap_or(&ends[ends.len() - 1]);
         refused(Doing::Create, name, netns.as_ref(), error)
     }
 }
@@ -179,15 +247,8 @@ impl Change for LinkAdd {
     /// invocation is taken as it is.
     fn apply(&self, context: &mut Context) -> Result<Outcome> {
         let mut message = LinkMessage::default();
-        let attributes = &mut message.attributes;
-        attributes.push(LinkAttribute::IfName(self.name.to_string()));
-        if let Some(mtu) = self.mtu {
-            attributes.push(LinkAttribute::Mtu(mtu));
-        }
-        if let Some(mac) = self.mac {
-            attributes.push(LinkAttribute::Address(mac.0.to_vec()));
-        }
-        let _open = self.kind.kind().build(self, context, &mut message)?;
+        message.attributes = self.basics().attributes();
+        let _open = self.kind.build(self, context, &mut message)?;
         let socket = context.socket(self.netns.as_ref())?;
         let echo = match rtnl::create_link(socket, message) {
             Ok(echo) => echo,
@@ -213,7 +274,7 @@ impl Change for LinkAdd {
             return Ok(Outcome::done());
         };
         context.learn_index(&self.netns, &self.name, made.index);
-        self.kind.kind().learn(&made, context);
+        self.kind.learn(&made, context);
         Ok(Outcome::made(link_made(
             context,
             &self.netns,
@@ -227,7 +288,7 @@ impl Change for LinkAdd {
             LinkDel {
                 netns: self.netns.clone(),
                 name: self.name.clone(),
-                kind: self.kind.kind().name(),
+                kind: self.kind.name(),
                 object: Object::default(),
             }
             .into(),
@@ -242,7 +303,7 @@ impl Change for LinkAdd {
     /// deletes both.
     fn creates(&self) -> Vec<Named> {
         let mut links = vec![Named::Link(self.netns.clone(), self.name.clone())];
-        let others = self.kind.kind().others().into_iter();
+        let others = self.kind.others().into_iter();
         links.extend(others.map(|(netns, name)| Named::Link(netns, name)));
         links
     }
@@ -252,32 +313,22 @@ impl Change for LinkAdd {
     }
 
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} link add name {}", ip(&self.netns), quote(&self.name))?;
-        if let Some(mtu) = self.mtu {
-            write!(f, " mtu {mtu}")?;
-        }
-        if let Some(mac) = self.mac {
-            write!(f, " address {mac}")?;
-        }
-        write!(f, " type {}", self.kind.kind().words(self))
+        write!(
+            f,
+            "{} link add name {}{} type {}",
+            ip(&self.netns),
+            quote(&self.name),
+            self.basics().words(),
+            self.kind.words(self)
+        )
     }
 }
 
 impl LinkDel {
     /// The link to delete: the one made, if it is there and of its kind.
     fn to_delete(&self, context: &mut Context) -> Result<Found<Link>> {
-        Ok(
-            match find_link(context, &self.netns, &self.name, &self.object)? {
-                Found::Ours(link) if self.kind.is_kind_of(&link) => Found::Ours(link),
-                Found::Ours(link) => Found::Skip(not_of_kind(
-                    &self.name,
-                    &self.netns,
-                    self.kind.as_str(),
-                    &link,
-                )),
-                Found::Skip(skip) => Found::Skip(skip.after("not deleting")),
-            },
-        )
+        let found = find_link(context, &self.netns, &self.name, &self.object)?;
+        Ok(to_delete(found, (self.kind, &self.name, &self.netns)))
     }
 }
 

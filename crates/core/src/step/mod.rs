@@ -17,12 +17,12 @@
 pub mod address;
 pub mod bridge;
 pub mod link;
-mod links;
 pub mod made;
 pub mod netns;
 pub mod nft;
 pub mod port;
 pub mod route;
+mod shared;
 pub mod state;
 pub mod sysctl;
 pub mod veth;
@@ -32,8 +32,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use links::{check_netns, identify, not_of_kind};
 pub use made::{Found, Made, Object, Outcome, Skip};
+pub(crate) use shared::{check_netns, identify, to_delete};
 pub use words::shell_word;
 
 use crate::context::Context;

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::links::check_netns;
+use super::shared::check_netns;
 use super::words::quote;
 use super::{Change, Made, Outcome, Skip, Step, Target};
 use crate::context::Context;

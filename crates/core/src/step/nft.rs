@@ -42,8 +42,8 @@ impl Change for Nft {
         }
     }
 
-    /// Nothing to tell before resolving the ops against the ruleset, which
-    /// the dry run of a reset does itself.
+    /// The caller's namespace, and no link: vethkit's nf_tables rules are
+    /// all there.
     fn target(&self) -> Target<'_> {
         Target::netns(None)
     }

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::links::{find_link, link_made, refused, skip_link, Doing};
+use super::shared::{find_link, link_made, refused, skip_link, Doing};
 use super::words::{ip, quote};
 use super::{Change, Found, Made, Object, Outcome, Skip, Step, Target};
 use crate::context::{Context, Netns};

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
-use super::links::{add_to_link, on_recorded_link, skip_link, Doing};
+use super::shared::{add_to_link, on_recorded_link, skip_link, Doing};
 use super::words::{ip_for, quote};
 use super::{Change, Made, Object, Outcome, Skip, Step, Target};
 use crate::context::{Context, Netns};

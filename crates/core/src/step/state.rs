@@ -6,12 +6,13 @@ use std::os::fd::AsFd;
 
 use serde::{Deserialize, Serialize};
 
-use super::links::{link_made, no_interface, on_link, on_recorded_link, refused, skip_link, Doing};
+use super::shared::{link_made, on_link, on_recorded_link, refused, skip_link, Doing};
 use super::words::{ip, quote};
 use super::{Change, Made, Object, Outcome, Skip, Step, Target};
 use crate::context::{in_netns, Context, Netns};
 use crate::cover::Named;
 use crate::error::{io_words, Error, Result};
+use crate::lookup::no_interface;
 use crate::name::IfName;
 use crate::netlink::KernelError;
 use crate::rtnl;
@@ -73,7 +74,7 @@ impl Change for LinkUp {
     fn apply(&self, context: &mut Context) -> Result<Outcome> {
         let (netns, name) = (&self.netns, &self.name);
         let refused_up = |error: KernelError| match error.errno {
-            libc::ENODEV => no_interface(name, netns),
+            libc::ENODEV => Error::failed(no_interface(name, netns)),
             _ => refused(Doing::BringUp, name, netns.as_ref(), error),
         };
         if let Some(index) = context.known_index(netns, name) {

@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::links::check_netns;
+use super::shared::check_netns;
 use super::words::sysctl_w;
 use super::{Change, Made, Outcome, Skip, Step, Target};
 use crate::context::{in_netns, Context, Netns};

@@ -8,7 +8,7 @@ use netlink_packet_route::link::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::link::{Kind, KindName, LinkAdd};
+use super::link::{Basics, Kind, KindName, LinkAdd};
 use super::words::quote;
 use crate::context::{Context, Netns};
 use crate::error::{io_words, Error, Result};
@@ -25,6 +25,17 @@ pub struct Veth {
     pub peer_netns: Netns,
     /// `peer address MAC` (`None`: one the kernel picks).
     pub peer_mac: Option<Mac>,
+}
+
+impl Veth {
+    /// The peer's name, MTU (the same as the link's) and address.
+    fn peer_basics<'a>(&'a self, add: &LinkAdd) -> Basics<'a> {
+        Basics {
+            name: &self.peer,
+            mtu: add.mtu,
+            mac: self.peer_mac,
+        }
+    }
 }
 
 /// The index of the peer of the veth `link`, in the peer's namespace.
@@ -44,8 +55,8 @@ impl Kind for Veth {
         message: &mut LinkMessage,
     ) -> Result<Vec<OwnedFd>> {
         let mut peer = LinkMessage::default();
+        peer.attributes = self.peer_basics(add).attributes();
         let attributes = &mut peer.attributes;
-        attributes.push(LinkAttribute::IfName(self.peer.to_string()));
         let mut open = Vec::new();
         if self.peer_netns != add.netns {
             let fd = context
@@ -57,12 +68,6 @@ impl Kind for Veth {
             attributes.push(LinkAttribute::NetNsFd(fd.as_raw_fd()));
             open.push(fd);
         }
-        if let Some(mtu) = add.mtu {
-            attributes.push(LinkAttribute::Mtu(mtu));
-        }
-        if let Some(mac) = self.peer_mac {
-            attributes.push(LinkAttribute::Address(mac.0.to_vec()));
-        }
         message.attributes.push(LinkAttribute::LinkInfo(vec![
             LinkInfo::Kind(InfoKind::Veth),
             LinkInfo::Data(InfoData::Veth(InfoVeth::Peer(peer))),
@@ -71,13 +76,8 @@ impl Kind for Veth {
     }
 
     fn words(&self, add: &LinkAdd) -> String {
-        let mut words = format!("veth peer name {}", quote(&self.peer));
-        if let Some(mtu) = add.mtu {
-            words += &format!(" mtu {mtu}");
-        }
-        if let Some(mac) = self.peer_mac {
-            words += &format!(" address {mac}");
-        }
+        let basics = self.peer_basics(add).words();
+        let words = format!("veth peer name {}{basics}", quote(&self.peer));
         match &self.peer_netns {
             Some(other) if self.peer_netns != add.netns => {
                 words + &format!(" netns {}", quote(other))
@@ -101,8 +101,7 @@ impl Kind for Veth {
         };
         peer_of(existing) == Some(peer.index)
             && peer_of(&peer) == Some(existing.index)
-            && add.mtu.map_or(true, |mtu| peer.mtu == Some(mtu))
-            && self.peer_mac.map_or(true, |mac| peer.mac == Some(mac))
+            && self.peer_basics(add).are_those_of(&peer)
     }
 
     fn learn(&self, made: &Link, context: &mut Context) {

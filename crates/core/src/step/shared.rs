@@ -2,11 +2,14 @@
 //! the index learnt or recorded, else by name), refusals in words, and the
 //! identity of what a step acted on.
 
+use std::borrow::Borrow;
 use std::fmt;
 
+use super::link::KindName;
 use super::{Found, Made, Object, Outcome, Skip};
 use crate::context::{in_netns, Context, Netns, Presence};
 use crate::error::{Error, Result};
+use crate::lookup::no_interface;
 use crate::name::{IfName, NsName};
 use crate::netlink::KernelError;
 use crate::netns::NsId;
@@ -76,11 +79,6 @@ pub fn refused(
     ))
 }
 
-/// There is no interface `name` in `netns`.
-pub fn no_interface(name: &IfName, netns: &Netns) -> Error {
-    Error::failed(crate::lookup::no_interface(name, netns))
-}
-
 /// What a step on the link of index `index` in `netns` acted on (and, for
 /// a port, the index of its bridge).
 pub fn link_made(context: &mut Context, netns: &Netns, index: u32, master: Option<u32>) -> Made {
@@ -115,7 +113,7 @@ pub fn on_link(
     let socket = context.socket(netns.as_ref())?;
     let index = match rtnl::link_by_name(socket, name) {
         Ok(Some(link)) => link.index,
-        Ok(None) => return Err(no_interface(name, netns)),
+        Ok(None) => return Err(Error::failed(no_interface(name, netns))),
         Err(error) => return Err(refused(Doing::LookUp, name, netns.as_ref(), error)),
     };
     let result = request(socket, index);
@@ -261,11 +259,22 @@ pub fn on_recorded_link(
     }
 }
 
-/// The skip of a link of a name vethkit made that is of another kind.
-pub fn not_of_kind(name: &IfName, netns: &Netns, kind: &str, link: &Link) -> Skip {
-    let other = link.kind.as_deref().unwrap_or("device of no kind");
-    Skip::Replaced(format!(
-        "not deleting: {name}{} is a {other}, not the {kind} vethkit made",
-        in_netns(netns.as_ref())
-    ))
+/// What the link found for the deletion of `name` in `netns`, made of
+/// `kind`, comes to: that link, when it is of that kind; else why it stays.
+pub fn to_delete<L: Borrow<Link>>(
+    found: Found<L>,
+    (kind, name, netns): (KindName, &IfName, &Netns),
+) -> Found<L> {
+    match found {
+        Found::Ours(link) if kind.is_kind_of(link.borrow()) => Found::Ours(link),
+        Found::Ours(link) => {
+            let other = link.borrow().kind.as_deref().unwrap_or("device of no kind");
+            Found::Skip(Skip::Replaced(format!(
+                "not deleting: {name}{} is a {other}, not the {} vethkit made",
+                in_netns(netns.as_ref()),
+                kind.as_str()
+            )))
+        }
+        Found::Skip(skip) => Found::Skip(skip.after("not deleting")),
+    }
 }
