@@ -325,6 +325,33 @@ fn a_table_made_again_by_hand_is_left_alone() {
     );
 }
 
+/// A table deleted by hand is gone: `netns-reset --all` says which of
+/// its deletions it leaves out, and undoes the rest.
+#[test]
+fn a_table_deleted_by_hand_is_said_to_be_gone() {
+    let run = sandbox(
+        r#"
+        ip link add br0 type bridge
+        nat-masq br0 10.1.1.0/24
+        nft delete table ip vethkit
+        section reset
+        netns-reset --all 2>&1
+        section forward
+        cat /proc/sys/net/ipv4/ip_forward
+        section ruleset
+        nft list ruleset
+        "#,
+    )
+    .ok();
+    assert_eq!(
+        run.section("reset"),
+        "netns-reset: not deleting the rules of table ip vethkit: it is gone\n\
+         netns-reset: not deleting table ip vethkit: it is gone"
+    );
+    assert_eq!(run.section("forward"), "0");
+    assert_eq!(run.section("ruleset"), "");
+}
+
 /// The journal holds how to undo the batch (and the sysctl): applied, it
 /// leaves the ruleset and ip_forward as they were.
 #[test]
