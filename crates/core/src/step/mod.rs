@@ -52,12 +52,12 @@ pub trait Change {
     fn undo(&self) -> Option<Step>;
 
     /// For an undo: pins it to the object its forward step made, so that it
-    /// acts on that object only. A step that is no undo has nothing to pin.
+    /// acts on that object only. A forward step has nothing to pin.
     fn pin(&mut self, _made: &Made) {}
 
     /// For an undo: why it would leave its object alone now (gone, or not
     /// the object recorded), or `None` when it would act on it. What a dry
-    /// run of a reset leaves out. A step that is no undo always acts.
+    /// run of a reset leaves out. A forward step always acts.
     fn skip(&self, _context: &mut Context) -> Result<Option<Skip>> {
         Ok(None)
     }

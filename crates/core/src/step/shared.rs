@@ -1,6 +1,7 @@
-//! What the steps about links share: finding the link a step acts on (by
-//! the index learnt or recorded, else by name), refusals in words, and the
-//! identity of what a step acted on.
+//! What the steps share: finding the link a step acts on (by the index
+//! learnt or recorded, else by name), telling whether a namespace or link
+//! is still the one recorded (and, for a deletion, of the kind made), the
+//! identity of what a step acted on, and refusals in words.
 
 use std::borrow::Borrow;
 use std::fmt;
