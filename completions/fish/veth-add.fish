@@ -8,6 +8,8 @@ complete -c veth-add -l mtu -d 'MTU of both ends' -r
 complete -c veth-add -l mac -d 'Hardware address of NAME' -r
 complete -c veth-add -l peer-mac -d 'Hardware address of PEER' -r
 complete -c veth-add -l batch -d 'Read one pair a line from FILE (\'-\' for stdin): NAME PEER [OPTIONS], \'#\' comments' -r -F
+complete -c veth-add -l no-ipv6 -d 'Turn IPv6 off on NAME: no link-local address, DAD, MLD or router solicitations'
+complete -c veth-add -l peer-no-ipv6 -d 'Turn IPv6 off on PEER, as --no-ipv6 does on NAME'
 complete -c veth-add -l no-up -d 'Leave both ends (and the namespaces\' lo) down'
 complete -c veth-add -s v -l verbose -d 'Print each change on stderr, as its command, as it is made'
 complete -c veth-add -s j -l json -d 'Print one JSON object a pair instead of names'

@@ -391,3 +391,23 @@ fn verbose_shows_each_step_as_its_dry_run_line() {
          ip link set dev br-veth4 master br0\nip link set dev br-veth4 up"
     );
 }
+
+/// A bridge's IPv6 address, the hosts' gateway, is usable when the
+/// br-attach that gives the bridge its first port (and so its carrier)
+/// returns, though an earlier br-attach added it. Ten bridges, for a race
+/// to show.
+#[test]
+fn the_bridges_ipv6_address_is_usable_when_its_first_port_is_attached() {
+    let run = sandbox(
+        r#"
+        section pings
+        for i in $(seq 10); do
+            br-attach br$i --addr fd00:$i::1/64 >/dev/null
+            veth-add h$i bh$i --netns h$i --addr fd00:$i::2/64 | br-attach br$i - &&
+                netns-exec h$i ping -6 -c1 -W1 fd00:$i::1 >/dev/null && echo ok || echo "h$i: no answer"
+        done | sort | uniq -c
+        "#,
+    )
+    .ok();
+    assert_eq!(run.section("pings").trim(), "10 ok", "{}", run.stderr);
+}

@@ -15,6 +15,10 @@ const MIRRORED: &[&str] = &[
     "br-veth3 veth3 --peer-netns ns3 --peer-addr 10.1.1.3/24 --peer-gateway 10.1.1.1",
     "a b --netns lab --peer-netns lab2 --addr 2001:db8::1/64 --addr 10.9.0.1/30 --peer-addr 2001:db8::2/64 --gateway 2001:db8::2",
     "veth5 veth6 --mtu 1400 --no-up",
+    "veth1 veth2 --netns h1 --no-ipv6 --addr 10.1.1.1/24 --peer-addr 10.1.1.2/24",
+    "veth1 veth2 --netns h1 --peer-netns h1 --no-ipv6 --peer-no-ipv6",
+    "veth1 veth2 --netns h1 --peer-netns h1 --no-ipv6 --peer-addr 2001:db8::2/64",
+    "veth1 veth2 --no-ipv6 --peer-no-ipv6 --addr 10.1.1.1/24",
 ];
 
 /// For each argument set: the `--dry-run` lines run by `ip` in one
@@ -246,6 +250,24 @@ fn bad_input_is_a_one_line_error_and_changes_nothing() {
             "veth-add veth1 veth2 --addr 10.1.1.1/24 --gateway 10.1.1.1",
             2,
             "the gateway 10.1.1.1 is veth1's own address: a default route goes via another host",
+        ),
+        (
+            "",
+            "veth-add veth1 veth2 --no-ipv6 --addr 10.1.1.1/24 --addr fd00::1/64",
+            2,
+            "fd00::1/64 cannot go on veth1: --no-ipv6 turns IPv6 off on it",
+        ),
+        (
+            "",
+            "veth-add veth1 veth2 --peer-no-ipv6 --peer-addr 10.1.1.2/24 --peer-gateway 2001:db8::1",
+            2,
+            "a default route via 2001:db8::1 cannot go through veth2: --peer-no-ipv6 turns IPv6 off on it",
+        ),
+        (
+            "echo 'veth1 veth2 --addr fd00::1/64' > /run/stdin",
+            "veth-add --no-ipv6 --batch -",
+            2,
+            "stdin: line 1: fd00::1/64 cannot go on veth1: --no-ipv6 turns IPv6 off on it",
         ),
         (
             "",
@@ -607,4 +629,128 @@ fn a_batch_can_come_from_a_named_pipe() {
     .ok();
     assert_eq!(run.section("out"), "b1\nb2");
     assert_eq!(run.section("netns"), "h1\nh2");
+}
+
+/// The two lines of a script the manual promises work: an IPv6 address
+/// veth-add adds is usable when it returns (it goes on without DAD, and
+/// veth-add waits out the moment the kernel takes to make it local).
+/// Twenty pairs, for a race to show.
+#[test]
+fn an_ipv6_address_is_usable_on_the_next_line() {
+    let run = sandbox(
+        r#"
+        section pings
+        for i in $(seq 20); do
+            veth-add veth$i peer$i --netns ns$i --addr fd00:$i::1/64 --peer-addr fd00:$i::2/64 >/dev/null &&
+                netns-exec ns$i ping -6 -c1 -W1 fd00:$i::2 >/dev/null && echo ok || echo "ns$i: no answer"
+        done | sort | uniq -c
+        section addresses
+        ip -n ns1 -j addr show dev veth1
+        "#,
+    )
+    .ok();
+    assert_eq!(run.section("pings").trim(), "20 ok", "{}", run.stderr);
+    let flags: Vec<String> = inet6(&run.json("addresses"))
+        .filter(|address| address["scope"] == "global")
+        .map(|address| {
+            let flag = |name: &'static str| if address[name] == true { name } else { "-" };
+            format!(
+                "{} {} {}",
+                address["local"],
+                flag("nodad"),
+                flag("tentative")
+            )
+        })
+        .collect();
+    assert_eq!(flags, ["\"fd00:1::1\" nodad -"]);
+}
+
+/// The IPv6 entries of `ip -j addr show`'s output.
+fn inet6(addresses: &Value) -> impl Iterator<Item = &Value> {
+    addresses
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|link| link["addr_info"].as_array())
+        .flatten()
+        .filter(|address| address["family"] == "inet6")
+}
+
+/// A `--no-ipv6` end sends no IPv6 of its own (no DAD, MLD or router
+/// solicitation: the kernel's own counters say so), has no IPv6 address,
+/// and answers IPv4; a host beside it without the option starts IPv6 as
+/// `ip` leaves it. Its namespace, made by veth-add, is quiet from birth: one
+/// sysctl for the namespace, none for the link. The same from a batch line.
+#[test]
+fn a_quiet_end_sends_no_ipv6_of_its_own() {
+    let run = sandbox(
+        r#"
+        sent() { ip netns exec "$1" awk -v key="$2" '$1 == key { print $2 }' /proc/net/snmp6; }
+        br-attach br0 --addr 10.1.1.1/24 >/dev/null
+        section plan
+        veth-add --dry-run veth1 br-veth1 --netns h1 --addr 10.1.1.11/24 --no-ipv6
+        section run
+        veth-add veth1 br-veth1 --netns h1 --addr 10.1.1.11/24 --no-ipv6 | br-attach br0 -
+        veth-add veth2 br-veth2 --netns h2 --addr 10.1.1.12/24 | br-attach br0 -
+        echo 'veth3 br-veth3 --netns h3 --addr 10.1.1.13/24 --no-ipv6 --peer-no-ipv6' |
+            veth-add --batch - | br-attach br0 -
+        # h2 solicits a router once its link-local address has passed DAD.
+        for i in $(seq 600); do [ "$(sent h2 Icmp6OutRouterSolicits)" -gt 0 ] && break; sleep 0.05; done
+        netns-exec h1 ping -c1 -W5 10.1.1.1 >/dev/null && echo h1 answers
+        section sent
+        for host in h1 h2 h3; do
+            echo "$host $(sent $host Ip6OutRequests) $(sent $host Icmp6OutMsgs)" |
+                awk '{ print $1, ($2 > 0 ? "sends" : "silent"), ($3 > 0 ? "icmp6" : "no-icmp6") }'
+        done
+        section veth1
+        ip -n h1 -j addr show dev veth1
+        section veth2
+        ip -n h2 -j addr show dev veth2
+        section veth3
+        ip -n h3 -j addr show dev veth3
+        section br-veth1
+        ip -j addr show dev br-veth1
+        section br-veth3
+        ip -j addr show dev br-veth3
+        section sysctl
+        ip netns exec h1 sysctl -n net.ipv6.conf.default.disable_ipv6 net.ipv6.conf.veth1.disable_ipv6
+        sysctl -n net.ipv6.conf.br-veth1.disable_ipv6 net.ipv6.conf.br-veth3.disable_ipv6
+        "#,
+    )
+    .ok();
+    assert_eq!(
+        run.section("plan"),
+        "ip netns add h1\n\
+         ip netns exec h1 sysctl -w net.ipv6.conf.default.disable_ipv6=1\n\
+         ip link add name br-veth1 type veth peer name veth1 netns h1\n\
+         ip -n h1 link set dev lo up\n\
+         ip -n h1 address add 10.1.1.11/24 dev veth1\n\
+         ip -n h1 link set dev veth1 up\n\
+         ip link set dev br-veth1 up"
+    );
+    assert_eq!(run.section("run"), "h1 answers", "{}", run.stderr);
+    assert_eq!(
+        run.section("sent"),
+        "h1 silent no-icmp6\nh2 sends icmp6\nh3 silent no-icmp6"
+    );
+    let scopes: Vec<String> = ["veth1", "veth2", "veth3", "br-veth1", "br-veth3"]
+        .into_iter()
+        .map(|link| {
+            let scopes: Vec<String> = inet6(&run.json(link))
+                .map(|address| address["scope"].to_string())
+                .collect();
+            format!("{link}: {}", scopes.join(" "))
+        })
+        .collect();
+    assert_eq!(
+        scopes,
+        [
+            "veth1: ",
+            "veth2: \"link\"",
+            "veth3: ",
+            "br-veth1: \"link\"",
+            "br-veth3: "
+        ]
+    );
+    assert_eq!(run.section("sysctl"), "1\n1\n0\n1");
 }

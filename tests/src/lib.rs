@@ -189,22 +189,29 @@ const VOLATILE_KEYS: &[&str] = &[
 const VOLATILE_FLAGS: &[&str] = &["NO-CARRIER"];
 
 /// The output of `dump_state` without what differs between equal setups
-/// (see [`VOLATILE_KEYS`] and [`VOLATILE_FLAGS`]), without IPv6 link-local
-/// addresses (they derive from random MACs), and without the per-link IPv6
-/// routes (`fe80::/64`, `ff00::/8`) the kernel adds once carrier is seen.
+/// (see [`VOLATILE_KEYS`] and [`VOLATILE_FLAGS`]), with each IPv6
+/// link-local address turned into the same word (they derive from random
+/// MACs, but whether a link has one says whether its IPv6 is on), and
+/// without the per-link IPv6 routes (`fe80::/64`, `ff00::/8`, the local
+/// route of a link-local address once its DAD is done).
 pub fn normalize(state: &Value) -> Value {
     match state {
         Value::Object(map) => Value::Object(
             map.iter()
                 .filter(|(key, _)| !VOLATILE_KEYS.contains(&key.as_str()))
-                .map(|(key, value)| (key.clone(), normalize(value)))
+                .map(|(key, value)| match value.as_str() {
+                    Some(ip) if key == "local" && ip.starts_with("fe80:") => {
+                        (key.clone(), Value::from("fe80::(link-local)"))
+                    }
+                    _ => (key.clone(), normalize(value)),
+                })
                 .collect(),
         ),
         Value::Array(items) => Value::Array(
             items
                 .iter()
                 .filter(|item| {
-                    !is_link_local(item)
+                    !is_link_local_route(item)
                         && !VOLATILE_FLAGS.contains(&item.as_str().unwrap_or_default())
                 })
                 .map(normalize)
@@ -214,11 +221,9 @@ pub fn normalize(state: &Value) -> Value {
     }
 }
 
-fn is_link_local(item: &Value) -> bool {
-    let field = |key: &str| item.get(key).and_then(Value::as_str).unwrap_or_default();
-    field("local").starts_with("fe80:")
-        || field("dst").starts_with("fe80:")
-        || field("dst") == "ff00::/8"
+fn is_link_local_route(item: &Value) -> bool {
+    let dst = item.get("dst").and_then(Value::as_str).unwrap_or_default();
+    dst.starts_with("fe80:") || dst == "ff00::/8"
 }
 
 /// The journal entries still standing, read straight from the journal's

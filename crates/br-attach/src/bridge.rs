@@ -2,12 +2,14 @@
 //! kernel's current state.
 
 use std::collections::HashSet;
+use std::net::IpAddr;
 
 use ipnet::IpNet;
 use vethkit_core::context::{in_netns, Context, Netns};
 use vethkit_core::lookup;
 use vethkit_core::name::IfName;
 use vethkit_core::plan::Plan;
+use vethkit_core::ready::Added;
 use vethkit_core::rtnl::Link;
 use vethkit_core::step::address::AddrAdd;
 use vethkit_core::step::bridge;
@@ -90,6 +92,28 @@ impl Bridge {
             self.plan_attach(context, port, bridge.as_ref(), &attaching, &mut plan)?;
         }
         Ok(plan)
+    }
+
+    /// The bridge's IPv6 addresses, but link-local ones: the hosts' gateway,
+    /// to be usable when br-attach returns.
+    pub fn ipv6_addresses(&self, context: &mut Context) -> Result<Vec<Added>> {
+        let Some(link) = lookup::link(context, &self.netns, &self.name)? else {
+            return Ok(Vec::new());
+        };
+        let addresses = lookup::addresses(context, &self.netns, &self.name, link.index)?;
+        let addresses = addresses
+            .into_iter()
+            .filter(|address| match address.addr() {
+                // Not in fe80::/10.
+                IpAddr::V6(ip) => ip.segments()[0] & 0xffc0 != 0xfe80,
+                IpAddr::V4(_) => false,
+            })
+            .collect();
+        Ok(vec![Added {
+            netns: self.netns.clone(),
+            link: self.name.clone(),
+            addresses,
+        }])
     }
 
     /// An existing link of the bridge's name must be a bridge with the MTU

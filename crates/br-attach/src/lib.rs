@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use vethkit_core::cli::print_line;
 use vethkit_core::name::IfName;
 use vethkit_core::plan::Applied;
+use vethkit_core::ready;
 use vethkit_core::{Error, Result};
 
 use bridge::Bridge;
@@ -39,8 +40,14 @@ pub fn run() -> Result<()> {
     if from_stdin {
         stdin::attach(&mut executor, &mut bridge, applied, json)?;
     }
-    if json && !executor.mode.dry_run {
-        report(&bridge);
+    if !executor.mode.dry_run {
+        // The bridge has carrier once a port is up: its addresses become
+        // usable then, those added by an earlier br-attach too.
+        let addresses = bridge.ipv6_addresses(&mut executor.context)?;
+        ready::wait_for_addresses(&mut executor.context, "br-attach", &addresses)?;
+        if json {
+            report(&bridge);
+        }
     }
     Ok(())
 }

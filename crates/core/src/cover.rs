@@ -56,7 +56,7 @@ impl Deletions {
         if let Some(netns) = netns.filter(|netns| self.deleted.contains(netns)) {
             return Some(netns);
         }
-        let link = Named::Link(target.netns.cloned(), target.link?.clone());
+        let link = Named::Link(target.netns.cloned(), target.link?.into_owned());
         self.deleted.contains(&link).then_some(link)
     }
 }

@@ -10,7 +10,8 @@
 //! socket, iproute2-compatible named namespaces ([`netns`]) with one socket
 //! each ([`context`]), validated [`name`]s and [`mac`] addresses, link,
 //! address and route requests ([`rtnl`]) and the state read while
-//! planning ([`lookup`]), network sysctls ([`sysctl`]), nf_tables rules
+//! planning ([`lookup`]), waiting for new addresses to be usable
+//! ([`ready`]), network sysctls ([`sysctl`]), nf_tables rules
 //! ([`nft`]), undoing the whole journal ([`reset`]), the [`error`] type,
 //! the shared `main` wrapper ([`cli`]), and what each command's manual says
 //! beyond its options ([`manual`]).
@@ -32,6 +33,7 @@ pub mod netlink;
 pub mod netns;
 pub mod nft;
 pub mod plan;
+pub mod ready;
 pub mod reset;
 pub mod rtnl;
 pub mod step;

@@ -10,6 +10,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{errno_words, quoted};
+use crate::name::IfName;
 
 /// Where the kernel shows its sysctls.
 pub const PROC_SYS: &str = "/proc/sys";
@@ -34,6 +35,32 @@ impl Key {
     /// The key's file, `/proc/sys/net/...`.
     pub fn path(&self) -> String {
         format!("{PROC_SYS}/{}", self.relative_path())
+    }
+
+    /// `net.ipv6.conf.DEVICE.disable_ipv6`: IPv6 off on DEVICE (`default`:
+    /// on the links made in the namespace from then on).
+    pub fn disable_ipv6(device: &str) -> Key {
+        let components = ["net", "ipv6", "conf", device, "disable_ipv6"];
+        Key {
+            components: components.map(str::to_string).to_vec(),
+        }
+    }
+
+    /// The interface the key is about (`net.ipv4.conf.eth0.rp_filter` is
+    /// about eth0), if it is about one: its value goes with the interface.
+    pub fn interface(&self) -> Option<IfName> {
+        match self.components.as_slice() {
+            [net, family, kind, device, _]
+                if net == "net"
+                    && (family == "ipv4" || family == "ipv6")
+                    && (kind == "conf" || kind == "neigh")
+                    && device != "all"
+                    && device != "default" =>
+            {
+                device.parse().ok()
+            }
+            _ => None,
+        }
     }
 }
 
@@ -252,6 +279,30 @@ mod tests {
 
     fn key(text: &str) -> Key {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn keys_of_an_interface_name_it() {
+        let interface = |text: &str| key(text).interface().map(|name| name.to_string());
+        assert_eq!(
+            interface("net.ipv4.conf.eth0/100.rp_filter").as_deref(),
+            Some("eth0.100")
+        );
+        assert_eq!(
+            interface("net.ipv6.neigh.veth1.base_reachable_time_ms").as_deref(),
+            Some("veth1")
+        );
+        assert_eq!(interface("net.ipv6.conf.default.disable_ipv6"), None);
+        assert_eq!(interface("net.ipv4.conf.all.forwarding"), None);
+        assert_eq!(interface("net.ipv4.ip_forward"), None);
+        assert_eq!(
+            Key::disable_ipv6("veth1"),
+            key("net.ipv6.conf.veth1.disable_ipv6")
+        );
+        assert_eq!(
+            Key::disable_ipv6("a.b").to_string(),
+            "net.ipv6.conf.a/b.disable_ipv6"
+        );
     }
 
     #[test]

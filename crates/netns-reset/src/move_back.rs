@@ -211,7 +211,10 @@ pub fn apply(executor: &mut Executor, reset: &Reset) -> Result<()> {
         let Some(netns) = target.netns else {
             continue;
         };
-        let back = target.link.and_then(|link| returning.get(&(netns, link)));
+        let back = target
+            .link
+            .as_deref()
+            .and_then(|link| returning.get(&(netns, link)));
         if let (Some(back), Step::LinkDel(LinkDel { kind, object, .. })) = (back, &entry.undo) {
             // Only the link vethkit made, not one made since under its name.
             let same_link = object.ifindex.map_or(true, |index| index == back.index)

@@ -20,6 +20,7 @@ use vethkit_core::cover::Named;
 use vethkit_core::error::io_words;
 use vethkit_core::name::NsName;
 use vethkit_core::plan::{Applied, Executor, Plan};
+use vethkit_core::ready;
 use vethkit_core::step::netns::NetnsAdd;
 use vethkit_core::step::Step;
 use vethkit_core::{Error, Result};
@@ -34,8 +35,17 @@ struct Batch {
     source: String,
     file: File,
     start: u64,
-    /// `--no-up` on the command line applies to every line.
+    /// `--no-up`, `--no-ipv6` and `--peer-no-ipv6` on the command line
+    /// apply to every line.
+    every_line: EveryLine,
+}
+
+/// The options of the command line that apply to every line.
+#[derive(Clone, Copy)]
+struct EveryLine {
     no_up: bool,
+    no_ipv6: bool,
+    peer_no_ipv6: bool,
 }
 
 /// Makes the pairs of the batch `path` (`-` for stdin), as `cli` asks.
@@ -43,6 +53,7 @@ pub fn run(path: &Path, cli: &Cli, executor: &mut Executor) -> Result<()> {
     let mut batch = Batch::open(path, cli)?;
     batch.each_pair(|_, _| Ok(()))?;
     let mut ahead = Ahead::default();
+    let mut added = Vec::new();
     batch.each_pair(|line, pair| {
         let touches = touches(&pair);
         if ahead.must_apply_before(&touches) {
@@ -50,6 +61,7 @@ pub fn run(path: &Path, cli: &Cli, executor: &mut Executor) -> Result<()> {
         }
         match pair.plan(&mut executor.context) {
             Ok(plan) => {
+                added.extend(ready::added_by(&plan));
                 ahead.push((line, pair), plan, touches);
                 Ok(())
             }
@@ -59,7 +71,11 @@ pub fn run(path: &Path, cli: &Cli, executor: &mut Executor) -> Result<()> {
             }
         }
     })?;
-    make(&mut ahead, executor, cli.json.json)
+    make(&mut ahead, executor, cli.json.json)?;
+    if !executor.mode.dry_run {
+        ready::wait_for_addresses(&mut executor.context, "veth-add", &added)?;
+    }
+    Ok(())
 }
 
 impl Batch {
@@ -97,7 +113,11 @@ impl Batch {
             file,
             start,
             source,
-            no_up: cli.no_up,
+            every_line: EveryLine {
+                no_up: cli.no_up,
+                no_ipv6: cli.no_ipv6,
+                peer_no_ipv6: cli.peer_no_ipv6,
+            },
         })
     }
 
@@ -141,7 +161,9 @@ impl Batch {
                     .into(),
             );
         }
-        cli.no_up |= self.no_up;
+        cli.no_up |= self.every_line.no_up;
+        cli.no_ipv6 |= self.every_line.no_ipv6;
+        cli.peer_no_ipv6 |= self.every_line.peer_no_ipv6;
         Pair::from_cli(cli)
             .map(Some)
             .map_err(|error| error.to_string())

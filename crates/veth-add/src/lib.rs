@@ -6,6 +6,7 @@ pub mod cli;
 pub mod pair;
 
 use vethkit_core::cli::print_line;
+use vethkit_core::ready;
 use vethkit_core::Result;
 
 pub use cli::Cli;
@@ -23,6 +24,7 @@ pub fn run() -> Result<()> {
     let plan = pair.plan(&mut executor.context)?;
     executor.run(&plan)?;
     if !executor.mode.dry_run {
+        ready::wait_for_addresses(&mut executor.context, "veth-add", &ready::added_by(&plan))?;
         report(&pair, json);
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! One veth pair: what was asked, and the plan that gets there from the
 //! kernel's current state.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -15,7 +16,9 @@ use vethkit_core::step::link::LinkAdd;
 use vethkit_core::step::netns::NetnsAdd;
 use vethkit_core::step::route::RouteAdd;
 use vethkit_core::step::state::LinkUp;
+use vethkit_core::step::sysctl::SysctlSet;
 use vethkit_core::step::veth::{self, Veth};
+use vethkit_core::sysctl::{self, Key};
 use vethkit_core::{Error, Result};
 
 use crate::cli::Cli;
@@ -35,6 +38,9 @@ pub struct End {
     pub gateways: Vec<IpAddr>,
     /// `--mac` or `--peer-mac` (`None`: one the kernel picks).
     pub mac: Option<Mac>,
+    /// `--no-ipv6` or `--peer-no-ipv6`: IPv6 off on the end, which then
+    /// sends nothing of its own (no DAD, MLD or router solicitations).
+    pub no_ipv6: bool,
 }
 
 /// A veth pair, as asked.
@@ -76,10 +82,23 @@ impl Pair {
                 return Err(Error::usage("one default route per address family: give at most one IPv4 and one IPv6 gateway"));
             }
         }
-        for (name, addrs, gateways) in [
-            (&name, &cli.addrs, &cli.gateways),
-            (&peer, &cli.peer_addrs, &cli.peer_gateways),
+        for (name, addrs, gateways, no_ipv6) in [
+            (
+                &name,
+                &cli.addrs,
+                &cli.gateways,
+                cli.no_ipv6.then_some("--no-ipv6"),
+            ),
+            (
+                &peer,
+                &cli.peer_addrs,
+                &cli.peer_gateways,
+                cli.peer_no_ipv6.then_some("--peer-no-ipv6"),
+            ),
         ] {
+            if let Some(option) = no_ipv6 {
+                refuse_ipv6(name, option, addrs, gateways)?;
+            }
             if let Some(own) = gateways
                 .iter()
                 .find(|gateway| addrs.iter().any(|address| address.addr() == **gateway))
@@ -96,6 +115,7 @@ impl Pair {
                 addrs: cli.addrs,
                 gateways: cli.gateways,
                 mac: cli.mac,
+                no_ipv6: cli.no_ipv6,
             },
             second: End {
                 name: peer,
@@ -103,6 +123,7 @@ impl Pair {
                 addrs: cli.peer_addrs,
                 gateways: cli.peer_gateways,
                 mac: cli.peer_mac,
+                no_ipv6: cli.peer_no_ipv6,
             },
             mtu: cli.mtu,
             up: !cli.no_up,
@@ -122,6 +143,7 @@ impl Pair {
     pub fn plan(&self, context: &mut Context) -> Result<Plan> {
         let mut plan = Plan::default();
         let new_namespaces = self.plan_namespaces(context, &mut plan);
+        let quiet_namespaces = self.plan_quiet_namespaces(&new_namespaces, &mut plan);
         let is_new = |netns: &Netns| {
             netns
                 .as_ref()
@@ -145,6 +167,13 @@ impl Pair {
             }
         }
         self.plan_pair(&links, &mut plan)?;
+        self.plan_quiet_ends(
+            context,
+            &new_namespaces,
+            &quiet_namespaces,
+            &links,
+            &mut plan,
+        )?;
         if self.up {
             self.plan_loopbacks(context, &is_new, &mut plan)?;
         }
@@ -285,6 +314,75 @@ impl Pair {
         Ok(())
     }
 
+    /// Plans IPv6 off by default in the new namespaces whose ends (all that
+    /// go in) have `--no-ipv6`, before the ends are made there: they are
+    /// born with it, at one sysctl a namespace. Returns those namespaces.
+    fn plan_quiet_namespaces(&self, new_namespaces: &[NsName], plan: &mut Plan) -> Vec<NsName> {
+        let mut quiet = Vec::new();
+        for netns in new_namespaces {
+            let mut going_in = [&self.first, &self.second]
+                .into_iter()
+                .filter(|end| end.netns.as_ref() == Some(netns));
+            if going_in.all(|end| end.no_ipv6) {
+                plan.push(SysctlSet {
+                    netns: Some(netns.clone()),
+                    key: Key::disable_ipv6("default"),
+                    value: "1".into(),
+                    was: NEW_NAMESPACE_DISABLE_IPV6.into(),
+                    also_was: BTreeMap::new(),
+                });
+                quiet.push(netns.clone());
+            }
+        }
+        quiet
+    }
+
+    /// Plans IPv6 off on each `--no-ipv6` end (found as `links`, or to be
+    /// made) that will not be born with it in a namespace of
+    /// `quiet_namespaces`, before it is brought up (when its IPv6 would
+    /// start).
+    fn plan_quiet_ends(
+        &self,
+        context: &mut Context,
+        new_namespaces: &[NsName],
+        quiet_namespaces: &[NsName],
+        links: &[Option<Link>; 2],
+        plan: &mut Plan,
+    ) -> Result<()> {
+        for (end, link) in [&self.first, &self.second].into_iter().zip(links) {
+            let born_quiet = end
+                .netns
+                .as_ref()
+                .is_some_and(|netns| quiet_namespaces.contains(netns));
+            if !end.no_ipv6 || born_quiet {
+                continue;
+            }
+            let in_new_namespace = end
+                .netns
+                .as_ref()
+                .is_some_and(|netns| new_namespaces.contains(netns));
+            // A link to be made takes its namespace's default.
+            let was = match link {
+                Some(_) => {
+                    lookup::sysctl(context, &end.netns, &Key::disable_ipv6(end.name.as_str()))?
+                }
+                None if in_new_namespace => NEW_NAMESPACE_DISABLE_IPV6.into(),
+                None => lookup::sysctl(context, &end.netns, &Key::disable_ipv6("default"))?,
+            };
+            if sysctl::same_value(&was, "1") {
+                continue;
+            }
+            plan.push(SysctlSet {
+                netns: end.netns.clone(),
+                key: Key::disable_ipv6(end.name.as_str()),
+                value: "1".into(),
+                was,
+                also_was: BTreeMap::new(),
+            });
+        }
+        Ok(())
+    }
+
     /// The distinct namespaces of the two ends.
     fn namespaces(&self) -> Vec<Netns> {
         let mut namespaces = vec![self.first.netns.clone()];
@@ -330,6 +428,26 @@ impl Pair {
         }
     }
 }
+
+/// Refuses IPv6 addresses and gateways on `name`, whose IPv6 `option`
+/// turns off.
+fn refuse_ipv6(name: &IfName, option: &str, addrs: &[IpNet], gateways: &[IpAddr]) -> Result<()> {
+    if let Some(address) = addrs.iter().find(|address| address.addr().is_ipv6()) {
+        return Err(Error::usage(format!(
+            "{address} cannot go on {name}: {option} turns IPv6 off on it"
+        )));
+    }
+    if let Some(gateway) = gateways.iter().find(|gateway| gateway.is_ipv6()) {
+        return Err(Error::usage(format!(
+            "a default route via {gateway} cannot go through {name}: {option} turns IPv6 off on it"
+        )));
+    }
+    Ok(())
+}
+
+/// `net.ipv6.conf.default.disable_ipv6` in a new namespace: the kernel
+/// starts each with IPv6's own defaults.
+const NEW_NAMESPACE_DISABLE_IPV6: &str = "0";
 
 fn loopback() -> IfName {
     "lo".parse().expect("lo is a valid interface name")

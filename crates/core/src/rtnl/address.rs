@@ -3,7 +3,9 @@
 use std::net::IpAddr;
 
 use ipnet::IpNet;
-use netlink_packet_route::address::{AddressAttribute, AddressMessage, AddressScope};
+use netlink_packet_route::address::{
+    AddressAttribute, AddressFlags, AddressHeaderFlags, AddressMessage, AddressScope,
+};
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
 use super::{create_flags, RouteSocket};
@@ -11,7 +13,30 @@ use crate::netlink::KernelError;
 
 /// The addresses on a link, with their prefix lengths.
 pub fn addresses(socket: &mut RouteSocket, index: u32) -> Result<Vec<IpNet>, KernelError> {
+    let found = dump(socket, index, AddressFamily::Unspec)?;
+    Ok(found.into_iter().map(|(address, _)| address).collect())
+}
+
+/// The IPv6 addresses on a link that are still tentative: not usable (as
+/// a source, or to answer neighbour solicitations) until duplicate address
+/// detection ends, or, for a `nodad` one, until the link is ready.
+pub fn tentative(socket: &mut RouteSocket, index: u32) -> Result<Vec<IpNet>, KernelError> {
+    let found = dump(socket, index, AddressFamily::Inet6)?;
+    Ok(found
+        .into_iter()
+        .filter(|(_, flags)| flags.contains(AddressFlags::Tentative))
+        .map(|(address, _)| address)
+        .collect())
+}
+
+/// The addresses of `family` on a link, each with its flags.
+fn dump(
+    socket: &mut RouteSocket,
+    index: u32,
+    family: AddressFamily,
+) -> Result<Vec<(IpNet, AddressFlags)>, KernelError> {
     let mut request = AddressMessage::default();
+    request.header.family = family;
     request.header.index = index;
     let replies = socket.dump(RouteNetlinkMessage::GetAddress(request))?;
     let mut found = Vec::new();
@@ -23,16 +48,19 @@ pub fn addresses(socket: &mut RouteSocket, index: u32) -> Result<Vec<IpNet>, Ker
             continue;
         }
         let mut address = None;
+        // IFA_FLAGS, when given, holds all the flags; the header the first 8.
+        let mut flags = AddressFlags::from_bits_retain(u32::from(message.header.flags.bits()));
         for attribute in &message.attributes {
             match attribute {
                 AddressAttribute::Local(ip) => address = Some(*ip),
                 AddressAttribute::Address(ip) if address.is_none() => address = Some(*ip),
+                AddressAttribute::Flags(all) => flags = *all,
                 _ => {}
             }
         }
         if let Some(ip) = address {
             if let Ok(net) = IpNet::new(ip, message.header.prefix_len) {
-                found.push(net);
+                found.push((net, flags));
             }
         }
     }
@@ -58,13 +86,19 @@ fn address_message(index: u32, address: &IpNet) -> AddressMessage {
     message
 }
 
-/// Adds an address (`ip address add CIDR dev NAME`).
+/// Adds an address (`ip address add CIDR dev NAME`), without duplicate
+/// address detection when `nodad` (`... nodad`: an IPv6 address usable at
+/// once, not tentative for a second or two).
 pub fn add_address(
     socket: &mut RouteSocket,
     index: u32,
     address: &IpNet,
+    nodad: bool,
 ) -> Result<(), KernelError> {
-    let message = address_message(index, address);
+    let mut message = address_message(index, address);
+    if nodad {
+        message.header.flags = AddressHeaderFlags::Nodad;
+    }
     socket.request(RouteNetlinkMessage::NewAddress(message), create_flags())
 }
 

@@ -24,6 +24,8 @@ pub struct Link {
     pub kind: Option<String>,
     /// `IFF_UP`: set up (its carrier may still be down).
     pub up: bool,
+    /// `IFF_LOWER_UP`: it has carrier (a veth: its peer is up too).
+    pub carrier: bool,
     /// `IFLA_MTU`, in bytes.
     pub mtu: Option<u32>,
     /// Hardware address, when it is an Ethernet one.
@@ -105,6 +107,7 @@ fn link_of(message: &LinkMessage) -> Link {
         name: String::new(),
         kind: None,
         up: message.header.flags.contains(LinkFlags::Up),
+        carrier: message.header.flags.contains(LinkFlags::LowerUp),
         mtu: None,
         mac: None,
         link: None,

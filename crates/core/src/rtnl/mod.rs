@@ -5,12 +5,14 @@ mod address;
 mod link;
 mod route;
 
-pub use address::{add_address, addresses, delete_address};
+pub use address::{add_address, addresses, delete_address, tentative};
 pub use link::{
     create_link, delete_group, delete_link, link_by_index, link_by_name, links, move_link,
     set_group, set_master, set_mtu, set_up, set_up_by_index, try_a_change, Link,
 };
-pub use route::{add_default_route, default_gateways, default_routes, delete_default_route};
+pub use route::{
+    add_default_route, default_gateways, default_routes, delete_default_route, is_local,
+};
 
 use netlink_packet_core::{NLM_F_CREATE, NLM_F_EXCL};
 use netlink_packet_route::RouteNetlinkMessage;

@@ -1,4 +1,5 @@
-//! Default routes (`ip route add|del default via GATEWAY dev NAME`).
+//! Default routes (`ip route add|del default via GATEWAY dev NAME`), and
+//! whether an address is local yet (`ip route get ADDRESS`).
 
 use std::net::IpAddr;
 
@@ -87,4 +88,23 @@ pub fn delete_default_route(
     let mut message = default_route_message(gateway, device);
     message.header.scope = RouteScope::NoWhere;
     socket.request(RouteNetlinkMessage::DelRoute(message), 0)
+}
+
+/// Whether packets to `address` are taken in (`ip route get ADDRESS` says
+/// `local`): the kernel has made the local route of an address of its own.
+pub fn is_local(socket: &mut RouteSocket, address: &IpAddr) -> Result<bool, KernelError> {
+    let mut request = RouteMessage::default();
+    request.header.address_family = family_of(address);
+    request.header.destination_prefix_length = if address.is_ipv4() { 32 } else { 128 };
+    request
+        .attributes
+        .push(RouteAttribute::Destination(RouteAddress::from(*address)));
+    match socket.get(RouteNetlinkMessage::GetRoute(request)) {
+        Ok(RouteNetlinkMessage::NewRoute(reply)) => Ok(reply.header.kind == RouteType::Local),
+        Ok(_) => Ok(false),
+        Err(error) if error.errno == libc::ENETUNREACH || error.errno == libc::EHOSTUNREACH => {
+            Ok(false)
+        }
+        Err(error) => Err(error),
+    }
 }

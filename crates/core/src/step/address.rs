@@ -1,5 +1,5 @@
-//! Addresses: `ip address add CIDR dev NAME`, undone by `ip address del
-//! CIDR dev NAME` on the link addressed.
+//! Addresses: `ip address add CIDR dev NAME` (IPv6 ones `nodad`), undone
+//! by `ip address del CIDR dev NAME` on the link addressed.
 
 use std::fmt;
 
@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::name::IfName;
 use crate::rtnl;
 
-/// `ip [-n NS] address add CIDR dev NAME`
+/// `ip [-n NS] address add CIDR dev NAME [nodad]`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AddrAdd {
     /// `-n NS`: the link's namespace (`None`: the caller's).
@@ -40,17 +40,27 @@ pub struct AddrDel {
     pub object: Object,
 }
 
+impl AddrAdd {
+    /// Whether the address goes without duplicate address detection: an
+    /// IPv6 one, as a lab's addresses are its own to give (so the next line
+    /// of a script can use it, not wait out a tentative second or two).
+    fn nodad(&self) -> bool {
+        self.address.addr().is_ipv6()
+    }
+}
+
 impl Change for AddrAdd {
     /// Adds the address; the same one added a moment earlier by another
     /// invocation is taken as it is.
     fn apply(&self, context: &mut Context) -> Result<Outcome> {
         let (netns, dev, address) = (&self.netns, &self.dev, &self.address);
+        let nodad = self.nodad();
         add_to_link(
             context,
             netns,
             dev,
             (Doing::AddAddress, format!("{address} to {dev}")),
-            |socket, index| rtnl::add_address(socket, index, address),
+            |socket, index| rtnl::add_address(socket, index, address, nodad),
             |context, index| {
                 let present = crate::lookup::addresses(context, netns, dev, index)?;
                 Ok(present.contains(address))
@@ -85,10 +95,11 @@ impl Change for AddrAdd {
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} address add {} dev {}",
+            "{} address add {} dev {}{}",
             ip(&self.netns),
             self.address,
-            quote(&self.dev)
+            quote(&self.dev),
+            if self.nodad() { " nodad" } else { "" }
         )
     }
 }

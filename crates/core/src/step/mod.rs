@@ -28,6 +28,7 @@ pub mod sysctl;
 pub mod veth;
 mod words;
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -40,6 +41,7 @@ use crate::context::Context;
 use crate::cover::Named;
 use crate::error::Result;
 use crate::name::{IfName, NsName};
+use crate::sysctl::Key;
 
 /// What every kind of step says of itself.
 pub trait Change {
@@ -77,12 +79,12 @@ pub trait Change {
 }
 
 /// What a step acts on: a namespace, and maybe one link in it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Target<'a> {
     /// The namespace (`None`: the caller's).
     pub netns: Option<&'a NsName>,
     /// The link, when the step is about one.
-    pub link: Option<&'a IfName>,
+    pub link: Option<Cow<'a, IfName>>,
 }
 
 impl<'a> Target<'a> {
@@ -90,13 +92,22 @@ impl<'a> Target<'a> {
     pub fn link(netns: &'a crate::context::Netns, link: &'a IfName) -> Self {
         Target {
             netns: netns.as_ref(),
-            link: Some(link),
+            link: Some(Cow::Borrowed(link)),
         }
     }
 
     /// A step about the namespace `netns` as a whole.
     pub fn netns(netns: Option<&'a NsName>) -> Self {
         Target { netns, link: None }
+    }
+
+    /// A step about the sysctl `key` of `netns`: about the interface the
+    /// key names, if it names one.
+    pub fn sysctl(netns: Option<&'a NsName>, key: &Key) -> Self {
+        Target {
+            netns,
+            link: key.interface().map(Cow::Owned),
+        }
     }
 }
 
@@ -258,6 +269,22 @@ mod tests {
         assert_eq!(
             route.to_string(),
             "ip -n ns3 -6 route add default via 2001:db8::1 dev veth3"
+        );
+        let address = |cidr: &str| -> Step {
+            address::AddrAdd {
+                netns: None,
+                dev: name("veth1"),
+                address: cidr.parse().unwrap(),
+            }
+            .into()
+        };
+        assert_eq!(
+            address("10.1.1.1/24").to_string(),
+            "ip address add 10.1.1.1/24 dev veth1"
+        );
+        assert_eq!(
+            address("fd00::1/64").to_string(),
+            "ip address add fd00::1/64 dev veth1 nodad"
         );
         let namespace: Step = netns::NetnsAdd {
             name: "a b".parse().unwrap(),

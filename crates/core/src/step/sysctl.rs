@@ -118,7 +118,7 @@ impl Change for SysctlSet {
     }
 
     fn target(&self) -> Target<'_> {
-        Target::netns(self.netns.as_ref())
+        Target::sysctl(self.netns.as_ref(), &self.key)
     }
 
     fn creates(&self) -> Vec<Named> {
@@ -196,7 +196,7 @@ impl Change for SysctlRestore {
     }
 
     fn target(&self) -> Target<'_> {
-        Target::netns(self.netns.as_ref())
+        Target::sysctl(self.netns.as_ref(), &self.key)
     }
 
     fn creates(&self) -> Vec<Named> {
