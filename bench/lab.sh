@@ -3,26 +3,27 @@
 #
 # Builds a lab of N hosts -- each a namespace hI with a veth end vI in it,
 # addressed 10.0.X.Y/16 with a default route via the bridge, the other end
-# bI on bridge br0 (10.0.0.1/16), everything up -- checks that it is
-# there, and for vethkit and iproute2 takes it down again and checks that
-# nothing is left. Prints "BUILD_MS TEARDOWN_MS" ("-" when not measured).
+# bI on bridge br0 (10.0.0.1/16), everything up -- and measures it to
+# working: the build has exited, every port is up on br0, a sample of hosts
+# (the first, the middle, the last and five more) answer a ping to the
+# gateway, and the CPUs are quiet again (bench/lib.sh). Then, for vethkit
+# and iproute2, takes it down and measures that to quiet too. Prints
+# "EXIT_MS WORKING_MS USER_MS SYSTEM_MS TEARDOWN_MS": the build's exit and
+# the lab working, after the start; the CPU time all CPUs spent meanwhile;
+# the teardown ("-" when not measured).
 #
-# With QUIET=1, an nftables bridge rule drops the hosts' IPv6 at br0 before
-# it is flooded (a diagnostic: the hosts' IPv6 autoconfiguration -- DAD, MLD
-# reports, router solicitations, four packets a host -- is flooded to every
-# port, which makes a big lab's build quadratic in the kernel).
+# With QUIET=1 the hosts' ends have their IPv6 off (veth-add --no-ipv6).
 #
 # METHOD:
 #   vethkit   veth-add --batch FILE | br-attach br0 --addr ... -, then netns-reset --all
 #             (with RSS_LOG, each vethkit command's peak memory is appended there)
-#   iproute2  the fastest iproute2 script: one ip -batch for the bridge, the
-#             namespaces, the veths and the ports, then one ip -n hI -batch -
-#             a namespace for lo, the address, up and the route; taken down
-#             with one ip -batch of link del and netns del
-#   loop      the walk-through's way: a shell loop of single ip commands
-#   floor     the kernel's share alone: the first ip -batch of iproute2 (the
-#             bridge, the namespaces, the veths and the ports) and nothing
-#             else: no addresses or routes, the hosts' ends left down
+#   iproute2  the same final state the fastest way iproute2 allows: vethkit's
+#             own --dry-run lines, in PLAN (bench/plan.sh), run by
+#             bench/iproute2.sh; taken down with one ip -batch of link del
+#             and netns del
+#   floor     the kernel's share: one ip -batch of the namespaces, the veths
+#             and the ports alone (no addresses, routes or sysctls, the
+#             hosts' ends left down)
 set -eu
 here=$(dirname "$0")
 # shellcheck source=bench/lib.sh
@@ -31,36 +32,7 @@ method=$1
 n=$2
 rss_log=${3:-}
 
-if [ -n "${QUIET:-}" ]; then
-    nft -f - <<'RULES'
-table bridge bench-quiet {
-    chain prerouting {
-        type filter hook prerouting priority 0;
-        ether type ip6 drop
-    }
-}
-RULES
-fi
-
-address() { echo "10.0.$(($1 / 250)).$(($1 % 250 + 2))/16"; }
-
-i=1
-while [ "$i" -le "$n" ]; do
-    echo "v$i b$i --netns h$i --addr $(address "$i") --gateway 10.0.0.1"
-    i=$((i + 1))
-done > /run/hosts
-{
-    echo "link add br0 type bridge"
-    echo "link set br0 up"
-    echo "address add 10.0.0.1/16 dev br0"
-    i=1
-    while [ "$i" -le "$n" ]; do
-        echo "netns add h$i"
-        echo "link add b$i up type veth peer name v$i netns h$i"
-        echo "link set b$i master br0"
-        i=$((i + 1))
-    done
-} > /run/ip-batch
+hosts "$n" > /run/hosts
 
 measure_rss() {
     if [ -n "$rss_log" ]; then
@@ -70,66 +42,73 @@ measure_rss() {
     fi
 }
 
-start=$(now_ms)
-case $method in
-vethkit)
-    measure_rss veth-add --batch /run/hosts | measure_rss br-attach br0 --addr 10.0.0.1/16 - ;;
-iproute2)
-    ip -batch /run/ip-batch
-    i=1
-    while [ "$i" -le "$n" ]; do
-        printf 'link set lo up\nlink set v%s up\naddress add %s dev v%s\nroute add default via 10.0.0.1\n' \
-            "$i" "$(address "$i")" "$i" | ip -n "h$i" -batch -
-        i=$((i + 1))
-    done ;;
-floor)
-    ip -batch /run/ip-batch ;;
-loop)
-    ip link add br0 type bridge
-    ip link set br0 up
-    ip address add 10.0.0.1/16 dev br0
-    i=1
-    while [ "$i" -le "$n" ]; do
-        ip netns add "h$i"
-        ip link add "b$i" type veth peer name "v$i" netns "h$i"
-        ip link set "b$i" master br0
-        ip link set "b$i" up
-        ip -n "h$i" link set lo up
-        ip -n "h$i" address add "$(address "$i")" dev "v$i"
-        ip -n "h$i" link set "v$i" up
-        ip -n "h$i" route add default via 10.0.0.1
-        i=$((i + 1))
-    done ;;
-*)
-    echo "lab.sh: unknown method $method" >&2
-    exit 2 ;;
-esac
-build=$(($(now_ms) - start))
-
 fail() {
     echo "lab.sh: $method, $n hosts: $*" >&2
     exit 1
 }
+
+# The sample of hosts that must answer: the first, the middle, the last,
+# and five drawn at random (the same five in every run of this N).
+sample=$(awk -v n="$n" 'BEGIN { srand(n); printf "1 %d %d", (n + 1) / 2, n; for (k = 0; k < 5; k++) printf " %d", 1 + int(rand() * n) }')
+
+# shellcheck disable=SC2046 # three numbers
+set -- $(vethkit-bench now)
+start=$1 user_start=$2 system_start=$3
+case $method in
+vethkit)
+    measure_rss veth-add --batch /run/hosts | measure_rss br-attach br0 --addr 10.0.0.1/16 - ;;
+iproute2)
+    sh "$here/iproute2.sh" "${PLAN:?iproute2 needs PLAN, from bench/plan.sh}" ;;
+floor)
+    i=1
+    while [ "$i" -le "$n" ]; do
+        echo "netns add h$i"
+        echo "link add b$i up type veth peer name v$i netns h$i"
+        i=$((i + 1))
+    done > /run/ip-batch
+    {
+        echo "link add br0 type bridge"
+        echo "link set br0 up"
+        i=1
+        while [ "$i" -le "$n" ]; do echo "link set b$i master br0"; i=$((i + 1)); done
+    } >> /run/ip-batch
+    ip -batch /run/ip-batch ;;
+*)
+    echo "lab.sh: unknown method $method" >&2
+    exit 2 ;;
+esac > /dev/null
+exited=$(($(vethkit-bench now | cut -d' ' -f1) - start))
+
 if [ "$method" = floor ]; then
     ports=$(ip -o link show master br0 | wc -l)
     [ "$ports" -eq "$n" ] || fail "$ports of $n ports on br0"
-    echo "$build -"
-    exit 0
+else
+    ports=$(ip -o link show master br0 | grep -c ' state UP ' || true)
+    [ "$ports" -eq "$n" ] || fail "$ports of $n ports up on br0"
+    for host in $sample; do
+        tries=0
+        until nsenter --net="/run/netns/h$host" ping -c 1 -W 1 -q 10.0.0.1 > /dev/null; do
+            tries=$((tries + 1))
+            [ "$tries" -lt 30 ] || fail "h$host does not answer"
+        done
+    done
 fi
-ports=$(ip -o link show master br0 | grep -c ' state UP ' || true)
-[ "$ports" -eq "$n" ] || fail "$ports of $n ports up on br0"
-for host in 1 "$n"; do
+quiet=$(vethkit-bench quiet) || fail "the CPUs did not go quiet"
+# shellcheck disable=SC2086 # three numbers
+set -- $quiet
+working=$(($1 - start)) user=$(($2 - user_start)) system=$(($3 - system_start))
+
+[ "$method" = floor ] || for host in 1 "$n"; do
     ip -n "h$host" -o address show dev "v$host" | grep -q " $(address "$host") " ||
         fail "h$host has no address $(address "$host")"
     ip -n "h$host" route show default | grep -q "via 10.0.0.1 dev v$host" ||
         fail "h$host has no default route"
     ip -n "h$host" -o link show lo | grep -q 'state UNKNOWN' || fail "h$host: lo is down"
+    if [ -n "${QUIET:-}" ]; then
+        ! ip -n "h$host" -o address show dev "v$host" | grep -q inet6 || fail "h$host has IPv6"
+    fi
 done
 
-if [ -n "${QUIET:-}" ]; then
-    echo "$build -"
-    exit 0
-fi
 case $method in
 vethkit) teardown() { measure_rss netns-reset --all; } ;;
 iproute2)
@@ -143,14 +122,14 @@ iproute2)
         } > /run/ip-teardown
         ip -batch /run/ip-teardown
     } ;;
-loop)
-    echo "$build -"
+floor)
+    echo "$exited $working $user $system -"
     exit 0 ;;
 esac
-settle
-start=$(now_ms)
+start=$(vethkit-bench now | cut -d' ' -f1)
 teardown
-down=$(($(now_ms) - start))
+quiet=$(vethkit-bench quiet) || fail "the CPUs did not go quiet after the teardown"
+down=$((${quiet%% *} - start))
 [ -z "$(ip netns list)" ] || fail "namespaces left after the teardown"
 [ "$(ip -o link show | wc -l)" -eq 1 ] || fail "links left after the teardown"
-echo "$build $down"
+echo "$exited $working $user $system $down"
