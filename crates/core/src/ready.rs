@@ -69,7 +69,10 @@ pub fn added_by(plan: &Plan) -> Vec<Added> {
 /// the same.
 pub fn wait_for_addresses(context: &mut Context, program: &str, added: &[Added]) -> Result<()> {
     let started = Instant::now();
-    let mut waiting: Vec<&Added> = added.iter().collect();
+    let mut waiting: Vec<&Added> = added
+        .iter()
+        .filter(|added| !added.addresses.is_empty())
+        .collect();
     loop {
         let mut still = Vec::new();
         for added in waiting {

@@ -349,24 +349,21 @@ impl Pair {
         links: &[Option<Link>; 2],
         plan: &mut Plan,
     ) -> Result<()> {
-        for (end, link) in [&self.first, &self.second].into_iter().zip(links) {
-            let born_quiet = end
-                .netns
+        let is_in = |end: &End, namespaces: &[NsName]| {
+            end.netns
                 .as_ref()
-                .is_some_and(|netns| quiet_namespaces.contains(netns));
-            if !end.no_ipv6 || born_quiet {
+                .is_some_and(|netns| namespaces.contains(netns))
+        };
+        for (end, link) in [&self.first, &self.second].into_iter().zip(links) {
+            if !end.no_ipv6 || is_in(end, quiet_namespaces) {
                 continue;
             }
-            let in_new_namespace = end
-                .netns
-                .as_ref()
-                .is_some_and(|netns| new_namespaces.contains(netns));
             // A link to be made takes its namespace's default.
             let was = match link {
                 Some(_) => {
                     lookup::sysctl(context, &end.netns, &Key::disable_ipv6(end.name.as_str()))?
                 }
-                None if in_new_namespace => NEW_NAMESPACE_DISABLE_IPV6.into(),
+                None if is_in(end, new_namespaces) => NEW_NAMESPACE_DISABLE_IPV6.into(),
                 None => lookup::sysctl(context, &end.netns, &Key::disable_ipv6("default"))?,
             };
             if sysctl::same_value(&was, "1") {
