@@ -6,11 +6,13 @@
 # bI on bridge br0 (10.0.0.1/16), everything up -- and measures it to
 # working: the build has exited, every port is up on br0, a sample of hosts
 # (the first, the middle, the last and five more) answer a ping to the
-# gateway, and the CPUs are quiet again (bench/lib.sh). Then, for vethkit
-# and iproute2, takes it down and measures that to quiet too. Prints
-# "EXIT_MS WORKING_MS USER_MS SYSTEM_MS TEARDOWN_MS": the build's exit and
-# the lab working, after the start; the CPU time all CPUs spent meanwhile;
-# the teardown ("-" when not measured).
+# gateway, and the CPUs are quiet again (`vethkit-bench quiet`). Then, for
+# vethkit and iproute2, takes it down. Prints "EXIT_MS WORKING_MS USER_MS
+# SYSTEM_MS DOWN_MS DOWN_QUIET_MS": the build's exit and the lab working,
+# after the start; the CPU time all CPUs spent meanwhile; the teardown's
+# exit (the namespaces and links are gone then) and the CPUs quiet after
+# it (the kernel frees dead namespaces in the background); "-" when not
+# measured.
 #
 # With QUIET=1 the hosts' ends have their IPv6 off (veth-add --no-ipv6).
 #
@@ -123,13 +125,13 @@ iproute2)
         ip -batch /run/ip-teardown
     } ;;
 floor)
-    echo "$exited $working $user $system -"
+    echo "$exited $working $user $system - -"
     exit 0 ;;
 esac
 start=$(vethkit-bench now | cut -d' ' -f1)
 teardown
-quiet=$(vethkit-bench quiet) || fail "the CPUs did not go quiet after the teardown"
-down=$((${quiet%% *} - start))
+down=$(($(vethkit-bench now | cut -d' ' -f1) - start))
 [ -z "$(ip netns list)" ] || fail "namespaces left after the teardown"
 [ "$(ip -o link show | wc -l)" -eq 1 ] || fail "links left after the teardown"
-echo "$exited $working $user $system $down"
+quiet=$(vethkit-bench quiet) || fail "the CPUs did not go quiet after the teardown"
+echo "$exited $working $user $system $down $((${quiet%% *} - start))"
