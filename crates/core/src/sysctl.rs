@@ -5,6 +5,7 @@
 use std::fmt;
 use std::fs::OpenOptions;
 use std::io::{Read, Write};
+use std::os::unix::fs::FileExt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
@@ -203,6 +204,31 @@ pub fn write(key: &Key, value: &str) -> Result<(), Problem> {
         .open(key.path())
         .map_err(problem_of)?;
     file.write_all(value.as_bytes()).map_err(problem_of)
+}
+
+/// Writes `value` to `key` as [`write`] does, and returns what the kernel
+/// keeps then, read back through the same open file (a lookup in
+/// `/proc/sys` costs more the more namespaces there are).
+pub fn write_and_read(key: &Key, value: &str) -> Result<String, Problem> {
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(key.path())
+        .map_err(problem_of)?;
+    file.write_all(value.as_bytes()).map_err(problem_of)?;
+    let mut kept = Vec::new();
+    let mut chunk = [0; 256];
+    loop {
+        let read = file
+            .read_at(&mut chunk, kept.len() as u64)
+            .map_err(problem_of)?;
+        if read == 0 {
+            break;
+        }
+        kept.extend_from_slice(&chunk[..read]);
+    }
+    let kept = String::from_utf8_lossy(&kept);
+    Ok(kept.trim_end_matches('\n').to_string())
 }
 
 /// The keys a change of `key` changes too, in the calling thread's network

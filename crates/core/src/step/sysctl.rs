@@ -71,8 +71,7 @@ fn write_value(
         return Ok(());
     }
     let outcome = context.inside(netns, || {
-        sysctl::write(key, value)?;
-        let now = sysctl::read(key)?;
+        let now = sysctl::write_and_read(key, value)?;
         if sysctl::same_value(&now, value) {
             return Ok(None);
         }
