@@ -21,6 +21,7 @@ awk -v first=/run/ip-batch-1 -v second=/run/ip-batch-2 -v each=/run/ip-batch-net
 for batch in /run/ip-batch-1 /run/ip-batch-2; do
     [ ! -s "$batch" ] || ip -batch "$batch"
 done
-# The lines of each namespace in their order, one ip a namespace.
-awk '{ netns = $1; sub(/^[^ ]+ /, ""); if (netns != last) { if (last != "") close(command); command = "ip -n " netns " -batch -"; last = netns } print | command }' \
+# The lines of each namespace in their order, one ip a namespace (the
+# plans put each namespace's lines together).
+[ ! -s /run/ip-batch-netns ] || awk '{ netns = $1; sub(/^[^ ]+ /, ""); if (netns != last) { if (last != "") close(command); command = "ip -n " netns " -batch -"; last = netns } print | command }' \
     /run/ip-batch-netns

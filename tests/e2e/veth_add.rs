@@ -754,3 +754,28 @@ fn a_quiet_end_sends_no_ipv6_of_its_own() {
     );
     assert_eq!(run.section("sysctl"), "1\n1\n0\n1");
 }
+
+/// Links made later in a namespace veth-add made IPv6-quiet are born quiet
+/// too, as links `ip` makes there would be; an end given an IPv6 address
+/// there has IPv6 turned back on, and the address works.
+#[test]
+fn an_ipv6_address_in_a_quiet_namespace_turns_ipv6_back_on_for_its_end() {
+    let run = sandbox(
+        r#"
+        veth-add veth1 peer1 --netns h1 --no-ipv6 > /dev/null
+        section run
+        veth-add veth2 peer2 --netns h1 --addr fd00::1/64 --peer-addr fd00::2/64 > /dev/null &&
+            netns-exec h1 ping -6 -c1 -W1 fd00::2 > /dev/null && echo veth2 answers
+        veth-add veth3 peer3 --netns h1 > /dev/null
+        section sysctl
+        ip netns exec h1 sysctl -n net.ipv6.conf.veth1.disable_ipv6 \
+            net.ipv6.conf.veth2.disable_ipv6 net.ipv6.conf.veth3.disable_ipv6
+        section reset
+        netns-reset --all && ip netns list && ip -o link show | wc -l
+        "#,
+    )
+    .ok();
+    assert_eq!(run.section("run"), "veth2 answers", "{}", run.stderr);
+    assert_eq!(run.section("sysctl"), "1\n0\n1");
+    assert_eq!(run.section("reset"), "1");
+}

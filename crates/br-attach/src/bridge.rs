@@ -94,26 +94,39 @@ impl Bridge {
         Ok(plan)
     }
 
-    /// The bridge's IPv6 addresses, but link-local ones: the hosts' gateway,
-    /// to be usable when br-attach returns.
-    pub fn ipv6_addresses(&self, context: &mut Context) -> Result<Vec<Added>> {
+    /// The bridge's IPv6 addresses except link-local ones (the hosts'
+    /// gateway), for br-attach to wait for: the bridge gets carrier a
+    /// moment after one of the ports has it, and its addresses become
+    /// usable then.
+    pub fn ipv6_addresses(&self, context: &mut Context) -> Result<Option<Added>> {
         let Some(link) = lookup::link(context, &self.netns, &self.name)? else {
-            return Ok(Vec::new());
+            return Ok(None);
         };
-        let addresses = lookup::addresses(context, &self.netns, &self.name, link.index)?;
-        let addresses = addresses
-            .into_iter()
-            .filter(|address| match address.addr() {
-                // Not in fe80::/10.
-                IpAddr::V6(ip) => ip.segments()[0] & 0xffc0 != 0xfe80,
-                IpAddr::V4(_) => false,
-            })
-            .collect();
-        Ok(vec![Added {
+        let addresses: Vec<IpNet> =
+            lookup::addresses(context, &self.netns, &self.name, link.index)?
+                .into_iter()
+                .filter(|address| match address.addr() {
+                    // Not in fe80::/10.
+                    IpAddr::V6(ip) => ip.segments()[0] & 0xffc0 != 0xfe80,
+                    IpAddr::V4(_) => false,
+                })
+                .collect();
+        if addresses.is_empty() {
+            return Ok(None);
+        }
+        let mut carrier_coming = false;
+        if !link.carrier {
+            for port in &self.ports {
+                let port = lookup::link(context, &self.netns, port)?;
+                carrier_coming |= port.is_some_and(|port| port.carrier);
+            }
+        }
+        Ok(Some(Added {
             netns: self.netns.clone(),
             link: self.name.clone(),
             addresses,
-        }])
+            carrier_coming,
+        }))
     }
 
     /// An existing link of the bridge's name must be a bridge with the MTU

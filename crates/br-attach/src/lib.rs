@@ -41,10 +41,12 @@ pub fn run() -> Result<()> {
         stdin::attach(&mut executor, &mut bridge, applied, json)?;
     }
     if !executor.mode.dry_run {
-        // The bridge has carrier once a port is up: its addresses become
-        // usable then, those added by an earlier br-attach too.
-        let addresses = bridge.ipv6_addresses(&mut executor.context)?;
-        ready::wait_for_addresses(&mut executor.context, "br-attach", &addresses)?;
+        match bridge.ipv6_addresses(&mut executor.context) {
+            Ok(addresses) => {
+                ready::wait_for_addresses(&mut executor.context, "br-attach", addresses.as_slice())
+            }
+            Err(error) => eprintln!("br-attach: {error}"),
+        }
         if json {
             report(&bridge);
         }

@@ -6,8 +6,9 @@
 //! that a moment after the link comes up, up to a second later for a
 //! bridge), and takes no packets in until its local route is made, a
 //! moment after it stops being tentative. An address on a link without
-//! carrier stays tentative until the link gets one, which no waiting
-//! brings about: such links are not waited for.
+//! carrier stays tentative until the link gets one: such a link is waited
+//! for only when its carrier is on its way (a bridge gets it a moment
+//! after one of its ports has carrier).
 
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -27,15 +28,17 @@ const PATIENCE: Duration = Duration::from_secs(5);
 /// The pause between two looks.
 const PAUSE: Duration = Duration::from_millis(2);
 
-/// IPv6 addresses a command put on a link.
+/// IPv6 addresses on a link that a command waits for.
 #[derive(Clone, Debug)]
 pub struct Added {
     /// The link's namespace.
     pub netns: Netns,
     /// The link.
     pub link: IfName,
-    /// The IPv6 addresses put on it.
+    /// The IPv6 addresses to wait for.
     pub addresses: Vec<IpNet>,
+    /// The link has no carrier yet but is getting it: wait for it too.
+    pub carrier_coming: bool,
 }
 
 /// The IPv6 addresses `plan` adds, link by link.
@@ -57,17 +60,18 @@ pub fn added_by(plan: &Plan) -> Vec<Added> {
                 netns: add.netns.clone(),
                 link: add.dev.clone(),
                 addresses: vec![add.address],
+                carrier_coming: false,
             }),
         }
     }
     added
 }
 
-/// Waits until none of the `added` addresses is tentative, on each link
-/// that has carrier. Addresses still tentative after a while are said on
-/// stderr under `program`'s name; the command has done what was asked all
-/// the same.
-pub fn wait_for_addresses(context: &mut Context, program: &str, added: &[Added]) -> Result<()> {
+/// Waits until each of the `added` addresses is usable (not tentative, and
+/// its local route made), on each link that has carrier or is getting it. What is still not
+/// usable after a while, or cannot be looked at, is said on stderr under
+/// `program`'s name: the command has done what was asked all the same.
+pub fn wait_for_addresses(context: &mut Context, program: &str, added: &[Added]) {
     let started = Instant::now();
     let mut waiting: Vec<&Added> = added
         .iter()
@@ -76,13 +80,14 @@ pub fn wait_for_addresses(context: &mut Context, program: &str, added: &[Added])
     loop {
         let mut still = Vec::new();
         for added in waiting {
-            let unusable = unusable(context, added)?;
-            if !unusable.is_empty() {
-                still.push((added, unusable));
+            match unusable(context, added) {
+                Ok(unusable) if unusable.is_empty() => {}
+                Ok(unusable) => still.push((added, unusable)),
+                Err(error) => eprintln!("{program}: {error}"),
             }
         }
         if still.is_empty() {
-            return Ok(());
+            return;
         }
         if started.elapsed() > PATIENCE {
             for (added, addresses) in still {
@@ -95,7 +100,7 @@ pub fn wait_for_addresses(context: &mut Context, program: &str, added: &[Added])
                     );
                 }
             }
-            return Ok(());
+            return;
         }
         waiting = still.into_iter().map(|(added, _)| added).collect();
         sleep(PAUSE);
@@ -103,18 +108,23 @@ pub fn wait_for_addresses(context: &mut Context, program: &str, added: &[Added])
 }
 
 /// Which of the `added` addresses are not usable yet (tentative, or without
-/// their local route); none when the link is gone or has no carrier.
+/// their local route, or on a link whose carrier is coming); none when the
+/// link is gone or has no carrier to come.
 fn unusable(context: &mut Context, added: &Added) -> Result<Vec<IpNet>> {
     let (netns, name) = (&added.netns, &added.link);
     let Some(link) = lookup::link(context, netns, name)? else {
         return Ok(Vec::new());
     };
     if !link.carrier {
-        return Ok(Vec::new());
+        return Ok(if added.carrier_coming {
+            added.addresses.clone()
+        } else {
+            Vec::new()
+        });
     }
     let cannot = |error| {
         Error::failed(format!(
-            "cannot tell whether the addresses of {name} are usable: {error}{}",
+            "cannot tell whether the addresses of {name}{} are usable yet: {error}",
             in_netns(netns.as_ref())
         ))
     };

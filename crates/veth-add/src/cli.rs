@@ -20,8 +20,9 @@ use vethkit_core::name::{IfName, NsName};
 ///
 /// IPv6 addresses go on without duplicate address detection (`ip addr add
 /// ... nodad`: a lab's addresses are its own to give), and veth-add returns
-/// once they are usable, so that a script's next line can use them:
-/// `veth-add ... --addr fd00::1/64 && netns-exec ns1 ping -6 ...` works.
+/// once they are usable (waiting at most 5 s, then saying which are not),
+/// so that a script's next line can use them: `veth-add ... --addr
+/// fd00::1/64 && netns-exec ns1 ping -6 ...` works.
 ///
 /// `--no-ipv6` turns IPv6 off on an end (`net.ipv6.conf.NAME.disable_ipv6=1`),
 /// before it comes up: no link-local address, and none of the duplicate
@@ -29,7 +30,9 @@ use vethkit_core::name::{IfName, NsName};
 /// to every port, which in a lab of hundreds of hosts keeps the machine busy
 /// long after the commands have returned. In a namespace veth-add makes for
 /// such ends, the namespace's default is set instead, and the ends are born
-/// with IPv6 off. Such an end takes no IPv6 address or gateway.
+/// with IPv6 off, as are links made there later (veth-add turns IPv6 back
+/// on for an end it gives an IPv6 address). Such an end takes no IPv6
+/// address or gateway.
 #[derive(Debug, Parser)]
 #[command(
     name = "veth-add",

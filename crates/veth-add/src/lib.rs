@@ -24,7 +24,7 @@ pub fn run() -> Result<()> {
     let plan = pair.plan(&mut executor.context)?;
     executor.run(&plan)?;
     if !executor.mode.dry_run {
-        ready::wait_for_addresses(&mut executor.context, "veth-add", &ready::added_by(&plan))?;
+        ready::wait_for_addresses(&mut executor.context, "veth-add", &ready::added_by(&plan));
         report(&pair, json);
     }
     Ok(())

@@ -167,7 +167,7 @@ impl Pair {
             }
         }
         self.plan_pair(&links, &mut plan)?;
-        self.plan_quiet_ends(
+        self.plan_ipv6_switches(
             context,
             &new_namespaces,
             &quiet_namespaces,
@@ -337,11 +337,13 @@ impl Pair {
         quiet
     }
 
-    /// Plans IPv6 off on each `--no-ipv6` end (found as `links`, or to be
-    /// made) that will not be born with it in a namespace of
-    /// `quiet_namespaces`, before it is brought up (when its IPv6 would
-    /// start).
-    fn plan_quiet_ends(
+    /// Plans each end's IPv6 switch (`disable_ipv6`, on the end found as
+    /// `links`, or to be made) where the end would otherwise have it wrong,
+    /// before it is brought up (when its IPv6 would start): off on a
+    /// `--no-ipv6` end not born so in one of `quiet_namespaces`; on for an
+    /// end given IPv6 addresses that would be born with it off, in a
+    /// namespace whose default is off (as one an earlier `--no-ipv6` made).
+    fn plan_ipv6_switches(
         &self,
         context: &mut Context,
         new_namespaces: &[NsName],
@@ -355,7 +357,15 @@ impl Pair {
                 .is_some_and(|netns| namespaces.contains(netns))
         };
         for (end, link) in [&self.first, &self.second].into_iter().zip(links) {
-            if !end.no_ipv6 || is_in(end, quiet_namespaces) {
+            let disable = if end.no_ipv6 {
+                "1"
+            } else if end.addrs.iter().any(|address| address.addr().is_ipv6()) {
+                "0"
+            } else {
+                continue;
+            };
+            // Only quiet ends go into a quiet namespace, and are born quiet.
+            if is_in(end, quiet_namespaces) {
                 continue;
             }
             // A link to be made takes its namespace's default.
@@ -366,13 +376,13 @@ impl Pair {
                 None if is_in(end, new_namespaces) => NEW_NAMESPACE_DISABLE_IPV6.into(),
                 None => lookup::sysctl(context, &end.netns, &Key::disable_ipv6("default"))?,
             };
-            if sysctl::same_value(&was, "1") {
+            if sysctl::same_value(&was, disable) {
                 continue;
             }
             plan.push(SysctlSet {
                 netns: end.netns.clone(),
                 key: Key::disable_ipv6(end.name.as_str()),
-                value: "1".into(),
+                value: disable.into(),
                 was,
                 also_was: BTreeMap::new(),
             });
@@ -443,7 +453,8 @@ fn refuse_ipv6(name: &IfName, option: &str, addrs: &[IpNet], gateways: &[IpAddr]
 }
 
 /// `net.ipv6.conf.default.disable_ipv6` in a new namespace: the kernel
-/// starts each with IPv6's own defaults.
+/// starts each with IPv6's own defaults (unless the machine is set to copy
+/// them from elsewhere: `net.core.devconf_inherit_init_net`).
 const NEW_NAMESPACE_DISABLE_IPV6: &str = "0";
 
 fn loopback() -> IfName {

@@ -100,7 +100,8 @@ struct Moment {
     epoch_ms: u128,
     /// Ticks in user mode (nice included).
     user: u64,
-    /// Ticks in kernel mode, interrupts and soft interrupts included.
+    /// Ticks in kernel mode, interrupts and soft interrupts included (time
+    /// stolen by the hypervisor left out).
     system: u64,
     /// Ticks idle (waiting for I/O included).
     idle: u64,
@@ -127,7 +128,7 @@ fn moment() -> Result<Moment, String> {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |since| since.as_millis()),
         user: tick(0) + tick(1),
-        system: tick(2) + tick(5) + tick(6) + tick(7),
+        system: tick(2) + tick(5) + tick(6),
         idle: tick(3) + tick(4),
     })
 }
