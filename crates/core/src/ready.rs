@@ -68,9 +68,10 @@ pub fn added_by(plan: &Plan) -> Vec<Added> {
 }
 
 /// Waits until each of the `added` addresses is usable (not tentative, and
-/// its local route made), on each link that has carrier or is getting it. What is still not
-/// usable after a while, or cannot be looked at, is said on stderr under
-/// `program`'s name: the command has done what was asked all the same.
+/// its local route made), on each link that has carrier or is getting it.
+/// What is still not usable after a while, or cannot be looked at, is said
+/// on stderr under `program`'s name: the command has done what was asked
+/// all the same.
 pub fn wait_for_addresses(context: &mut Context, program: &str, added: &[Added]) {
     let started = Instant::now();
     let mut waiting: Vec<&Added> = added
@@ -93,7 +94,7 @@ pub fn wait_for_addresses(context: &mut Context, program: &str, added: &[Added])
             for (added, addresses) in still {
                 for address in addresses {
                     eprintln!(
-                        "{program}: {address} on {}{} is not usable yet after {} s (still tentative)",
+                        "{program}: {address} on {}{} is not usable yet after {} s",
                         added.link,
                         in_netns(added.netns.as_ref()),
                         PATIENCE.as_secs()
