@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -201,11 +201,11 @@ impl Journal {
 
     /// Appends `lines` in one write, under the lock, starting on a fresh line
     /// even if the last writer was killed half-way through its own.
-    fn append(&mut self, lines: &[Line]) -> Result<()> {
-        if lines.is_empty() {
+    fn append(&mut self, lines: impl IntoIterator<Item = Line>) -> Result<()> {
+        let mut text = text_of(lines);
+        if text.is_empty() {
             return Ok(());
         }
-        let mut text = text_of(lines);
         let mut locked = self.lock(true)?;
         let length = locked.seek(SeekFrom::End(0)).unwrap_or(0);
         if length > 0 {
@@ -214,11 +214,11 @@ impl Journal {
                 && locked.read_exact(&mut last).is_ok()
                 && last[0] != b'\n';
             if torn {
-                text.insert(0, '\n');
+                text.insert(0, b'\n');
             }
         }
         locked
-            .write_all(text.as_bytes())
+            .write_all(&text)
             .map_err(|e| self.cannot("write", &e))
     }
 
@@ -241,8 +241,7 @@ impl Journal {
                 }
             })
             .collect();
-        let lines: Vec<Line> = entries.iter().cloned().map(Line::from).collect();
-        self.append(&lines)?;
+        self.append(entries.iter().cloned().map(Line::from))?;
         Ok(entries)
     }
 
@@ -253,19 +252,14 @@ impl Journal {
         updated: impl IntoIterator<Item = &'a Entry>,
         forgotten: impl IntoIterator<Item = &'a Entry>,
     ) -> Result<()> {
-        let mut lines: Vec<Line> = updated
-            .into_iter()
-            .map(|entry| Line::Amend {
-                amend: entry.id.clone(),
-                undo: entry.undo.clone(),
-            })
-            .collect();
-        lines.extend(
-            forgotten
-                .into_iter()
-                .map(|e| Line::Gone { gone: e.id.clone() }),
-        );
-        self.append(&lines)
+        let amended = updated.into_iter().map(|entry| Line::Amend {
+            amend: entry.id.clone(),
+            undo: entry.undo.clone(),
+        });
+        let gone = forgotten.into_iter().map(|entry| Line::Gone {
+            gone: entry.id.clone(),
+        });
+        self.append(amended.chain(gone))
     }
 
     /// Marks entries whose change is no longer in place.
@@ -313,11 +307,10 @@ impl Journal {
         }
         let mut locked = self.lock(true)?;
         let contents = read_contents(&mut locked).map_err(|e| self.cannot("read", &e))?;
-        let lines: Vec<Line> = contents.entries.into_iter().map(Line::from).collect();
-        let mut text = text_of(&lines);
+        let mut text = text_of(contents.entries.into_iter().map(Line::from));
         for record in &contents.foreign {
-            text.push_str(record);
-            text.push('\n');
+            text.extend_from_slice(record.as_bytes());
+            text.push(b'\n');
         }
         let fresh = self.path.with_extension("new");
         fs::write(&fresh, text)
@@ -339,61 +332,76 @@ impl From<Entry> for Line {
 }
 
 /// `lines` as JSON lines.
-fn text_of(lines: &[Line]) -> String {
-    let mut text = String::new();
+fn text_of(lines: impl IntoIterator<Item = Line>) -> Vec<u8> {
+    let mut text = Vec::new();
     for line in lines {
-        text += &serde_json::to_string(line).expect("journal lines always serialize");
-        text.push('\n');
+        serde_json::to_writer(&mut text, &line).expect("journal lines always serialize");
+        text.push(b'\n');
     }
     text
 }
 
 /// Reads the journal from the start of `file`: the entries still in place,
-/// in the order they were recorded, each with its latest undo.
+/// in the order they were recorded, each with its latest undo. A line at a
+/// time, so that a long journal costs only the entries it holds.
 fn read_contents(file: &mut File) -> std::io::Result<Contents> {
-    let mut bytes = Vec::new();
     file.seek(SeekFrom::Start(0))?;
-    file.read_to_end(&mut bytes)?;
+    let mut reader = BufReader::new(file);
+    let mut bytes = Vec::new();
     let mut contents = Contents::default();
-    let mut slots: Vec<Option<Entry>> = Vec::new();
+    let mut slots: Vec<Entry> = Vec::new();
+    let mut gone: Vec<bool> = Vec::new();
     let mut slot_of: HashMap<String, usize> = HashMap::new();
-    for (index, bytes) in bytes.split(|b| *b == b'\n').enumerate() {
+    let mut index = 0;
+    loop {
+        bytes.clear();
+        if reader.read_until(b'\n', &mut bytes)? == 0 {
+            break;
+        }
+        index += 1;
+        if bytes.last() == Some(&b'\n') {
+            bytes.pop();
+        }
         if bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match parse_line(bytes) {
+        match parse_line(&bytes) {
             Ok(Line::Entry {
                 id,
                 made_from,
                 undo,
             }) => {
                 slot_of.insert(id.clone(), slots.len());
-                slots.push(Some(Entry {
+                slots.push(Entry {
                     id,
                     made_from,
                     undo,
-                }));
+                });
+                gone.push(false);
             }
             // Only an entry still standing is amended: one forgotten (and
             // perhaps compacted away) meanwhile stays forgotten.
             Ok(Line::Amend { amend, undo }) => {
-                if let Some(Some(entry)) = slot_of.get(&amend).map(|&slot| &mut slots[slot]) {
-                    entry.undo = undo;
+                if let Some(&slot) = slot_of.get(&amend) {
+                    if !gone[slot] {
+                        slots[slot].undo = undo;
+                    }
                 }
             }
-            Ok(Line::Gone { gone }) => {
-                if let Some(&slot) = slot_of.get(&gone) {
-                    slots[slot] = None;
+            Ok(Line::Gone { gone: id }) => {
+                if let Some(&slot) = slot_of.get(&id) {
+                    gone[slot] = true;
                 }
             }
             Err(Unparsed::Foreign(record)) => contents.foreign.push(record),
-            Err(Unparsed::Unreadable(why)) => contents.unreadable.push(Unreadable {
-                line: index + 1,
-                why,
-            }),
+            Err(Unparsed::Unreadable(why)) => {
+                contents.unreadable.push(Unreadable { line: index, why })
+            }
         }
     }
-    contents.entries = slots.into_iter().flatten().collect();
+    let mut standing = gone.into_iter().map(|gone| !gone);
+    slots.retain(|_| standing.next().unwrap_or(false));
+    contents.entries = slots;
     Ok(contents)
 }
 

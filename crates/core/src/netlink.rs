@@ -187,7 +187,11 @@ impl NetlinkSocket {
     /// few dozen to a write, without waiting for each answer: many small
     /// changes cost a few system calls instead of one round trip each. Every
     /// message is tried; the first error, in message order, is returned.
-    pub fn request_all<M>(&mut self, messages: Vec<(M, u16)>) -> Result<(), KernelError>
+    /// The messages are made a write's worth at a time.
+    pub fn request_all<M>(
+        &mut self,
+        messages: impl IntoIterator<Item = (M, u16)>,
+    ) -> Result<(), KernelError>
     where
         M: NetlinkSerializable + NetlinkDeserializable,
     {

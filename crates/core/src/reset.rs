@@ -37,14 +37,14 @@ const FIRST_GROUP: u32 = 0x7674_6800;
 
 /// What became of each entry.
 #[derive(Debug, Default)]
-pub struct Undone {
+pub struct Undone<'a> {
     /// Entries whose change is no longer in place (undone, gone already,
     /// or not vethkit's object after all).
-    pub undone: Vec<Entry>,
+    pub undone: Vec<&'a Entry>,
     /// What was left alone, and why.
     pub skipped: Vec<Skip>,
     /// Entries that could not be undone, with why.
-    pub failed: Vec<(Entry, Error)>,
+    pub failed: Vec<(&'a Entry, Error)>,
 }
 
 /// How a deletion ended, for the entries it covers.
@@ -113,11 +113,11 @@ pub fn planned_steps(context: &mut Context, entries: &[Entry]) -> Result<(Vec<St
 
 /// Undoes `entries` (oldest first, as the journal lists them), carrying on
 /// past failures. `announce` is called with each step as it is sent.
-pub fn undo_all(
+pub fn undo_all<'a>(
     context: &mut Context,
-    entries: &[Entry],
+    entries: &'a [Entry],
     mut announce: impl FnMut(&Step),
-) -> Undone {
+) -> Undone<'a> {
     let sorted = Sorted::of(entries);
     let mut undone = Undone::default();
     let mut deletions: HashMap<Named, Deletion> = HashMap::new();
@@ -152,7 +152,7 @@ pub fn undo_all(
     }
     for (entry, cover) in &sorted.covered {
         match deletions.get(cover) {
-            Some(Deletion::Done) => undone.undone.push((*entry).clone()),
+            Some(Deletion::Done) => undone.undone.push(entry),
             // Not our namespace after all: what was recorded in it is
             // checked one by one, and most likely left alone too.
             Some(Deletion::NotOurs) if matches!(cover, Named::Netns(_)) => {
@@ -186,14 +186,14 @@ fn note_deletion(deletions: &mut HashMap<Named, Deletion>, cover: Named, how: De
     }
 }
 
-impl Undone {
-    fn note(&mut self, entry: &Entry, result: Result<Outcome>) {
+impl<'a> Undone<'a> {
+    fn note(&mut self, entry: &'a Entry, result: Result<Outcome>) {
         match result {
             Ok(outcome) => {
                 self.skipped.extend(outcome.skipped);
-                self.undone.push(entry.clone());
+                self.undone.push(entry);
             }
-            Err(error) => self.failed.push((entry.clone(), error)),
+            Err(error) => self.failed.push((entry, error)),
         }
     }
 }

@@ -1,6 +1,5 @@
 //! `netns-reset --all`: undo everything the journal records.
 
-use vethkit_core::journal::Entry;
 use vethkit_core::netns;
 use vethkit_core::plan::{Executor, Plan};
 use vethkit_core::reset;
@@ -17,14 +16,14 @@ pub fn run(executor: &mut Executor) -> Result<()> {
     for line in &contents.unreadable {
         eprintln!("{program}: {}", executor.journal.describe(line));
     }
-    let (ours, elsewhere): (Vec<Entry>, Vec<Entry>) = contents
-        .entries
-        .into_iter()
-        .partition(|entry| entry.made_from.map_or(true, |made_from| made_from == here));
-    if !elsewhere.is_empty() {
+    let unreadable = contents.unreadable.len();
+    let mut ours = contents.entries;
+    let recorded = ours.len();
+    ours.retain(|entry| entry.made_from.map_or(true, |made_from| made_from == here));
+    if ours.len() < recorded {
         eprintln!(
             "{program}: leaving {} changes made from another network namespace; run netns-reset --all there",
-            elsewhere.len()
+            recorded - ours.len()
         );
     }
     if executor.mode.dry_run {
@@ -40,23 +39,23 @@ pub fn run(executor: &mut Executor) -> Result<()> {
         }
     });
     executor.report(&undone.skipped);
-    let journal = executor
-        .journal
-        .forget(&undone.undone)
-        .and_then(|()| executor.journal.compact());
+    let forgotten = executor.journal.forget(undone.undone.iter().copied());
     for (_, error) in &undone.failed {
         eprintln!("{program}: {error}");
     }
-    journal?;
+    let failed = undone.failed.len();
+    drop(undone);
+    let undone_from = ours.len();
+    // The entries are let go before the compaction reads the journal again.
+    drop(ours);
+    forgotten.and_then(|()| executor.journal.compact())?;
     let mut problems = Vec::new();
-    if !undone.failed.is_empty() {
+    if failed > 0 {
         problems.push(format!(
-            "{} of {} changes could not be undone; they stay recorded for the next netns-reset --all",
-            undone.failed.len(),
-            ours.len()
+            "{failed} of {undone_from} changes could not be undone; they stay recorded for the next netns-reset --all"
         ));
     }
-    match contents.unreadable.len() {
+    match unreadable {
         0 => {}
         1 => problems.push("1 line of the journal could not be read and was skipped".into()),
         lines => problems.push(format!(

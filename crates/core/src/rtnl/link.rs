@@ -225,16 +225,12 @@ pub fn move_link(
 /// Puts links in an interface group (`ip link set dev NAME group GROUP`,
 /// for each), the requests sent together.
 pub fn set_group(socket: &mut RouteSocket, indexes: &[u32], group: u32) -> Result<(), KernelError> {
-    let messages = indexes
-        .iter()
-        .map(|index| {
-            let mut message = LinkMessage::default();
-            message.header.index = *index;
-            message.attributes.push(LinkAttribute::Group(group));
-            (RouteNetlinkMessage::NewLink(message), 0)
-        })
-        .collect();
-    socket.request_all(messages)
+    socket.request_all(indexes.iter().map(|index| {
+        let mut message = LinkMessage::default();
+        message.header.index = *index;
+        message.attributes.push(LinkAttribute::Group(group));
+        (RouteNetlinkMessage::NewLink(message), 0)
+    }))
 }
 
 /// Deletes every link of a group in one request (`ip link del group GROUP`).

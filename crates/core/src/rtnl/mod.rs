@@ -49,7 +49,7 @@ impl RouteSocket {
 
     fn request_all(
         &mut self,
-        messages: Vec<(RouteNetlinkMessage, u16)>,
+        messages: impl IntoIterator<Item = (RouteNetlinkMessage, u16)>,
     ) -> Result<(), KernelError> {
         self.0.request_all(messages)
     }
