@@ -8,6 +8,9 @@
 //! the waiting plans are applied first.
 
 use std::collections::HashSet;
+use std::os::fd::BorrowedFd;
+
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 
 use crate::cover::Named;
 use crate::error::Error;
@@ -15,6 +18,18 @@ use crate::plan::{Applied, Executor, Plan};
 
 /// How many plans wait, at most, before they are applied.
 pub const PLANS_AHEAD: usize = 64;
+
+/// How long, in milliseconds, plans made from input wait for more to come.
+const MORE_INPUT_WAIT_MS: u8 = 50;
+
+/// Whether more input comes on `input` within a moment (its end counts):
+/// plans made from input are applied once it pauses, not each as its line
+/// comes, so that the kernel does the same work over and over while its
+/// data is in the CPU's caches.
+pub fn more_input_comes(input: BorrowedFd<'_>) -> bool {
+    let mut ready = [PollFd::new(input, PollFlags::POLLIN)];
+    poll(&mut ready, PollTimeout::from(MORE_INPUT_WAIT_MS)).is_ok_and(|count| count > 0)
+}
 
 /// Plans waiting to be applied, each with what asked for it.
 pub struct Ahead<T> {

@@ -11,6 +11,7 @@ use crate::name::{IfName, NsName};
 use crate::netns::{self, Creation, Entered, NsId};
 use crate::nft::NetfilterSocket;
 use crate::rtnl::RouteSocket;
+use crate::sysctl::{self, Key};
 
 /// Where a step acts: `None` is the namespace the command runs in (the
 /// caller's), `Some` a named namespace under `/run/netns`.
@@ -24,14 +25,28 @@ pub fn in_netns(netns: Option<&NsName>) -> String {
     }
 }
 
-/// A namespace, its identity, the socket opened inside it, and the link
+/// A namespace, its identity, the socket opened inside it, the link
 /// indexes learnt there (they go with the handle, so a namespace made
-/// again starts afresh).
+/// again starts afresh), and the sysctls written as it was made.
 struct Handle {
     fd: OwnedFd,
     id: NsId,
     socket: RouteSocket,
     indexes: HashMap<IfName, u32>,
+    written: Vec<Sysctl>,
+}
+
+/// A sysctl key and its value.
+pub type Sysctl = (Key, String);
+
+/// A namespace for [`Context::create_ahead`] to make, and the sysctls to
+/// write in it once made, while its creator is inside it anyway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToCreate {
+    /// The namespace's name.
+    pub name: NsName,
+    /// The sysctls its plan sets before anything else is made there.
+    pub sysctls: Vec<Sysctl>,
 }
 
 impl Handle {
@@ -45,6 +60,7 @@ impl Handle {
             fd,
             socket,
             indexes: HashMap::new(),
+            written: Vec::new(),
         })
     }
 }
@@ -82,11 +98,24 @@ struct CreatedAhead {
     worker: JoinHandle<()>,
 }
 
-/// Creates the named namespace and opens a socket inside it; `None` when a
-/// namespace of that name exists already.
-fn create_handle(name: &NsName) -> Result<Option<Handle>> {
-    match netns::create(name, open_socket)? {
-        Creation::Made(fd, socket) => Ok(Some(Handle::new(fd, socket)?)),
+/// Creates the named namespace, writes `sysctls` there and opens a socket
+/// inside it; `None` when a namespace of that name exists already. The
+/// handle keeps the sysctls the kernel took as written.
+fn create_handle(name: &NsName, sysctls: Vec<Sysctl>) -> Result<Option<Handle>> {
+    let inside = || {
+        let written = sysctls
+            .into_iter()
+            .filter(|(key, value)| {
+                sysctl::write_and_read(key, value).is_ok_and(|now| sysctl::same_value(&now, value))
+            })
+            .collect();
+        Ok((open_socket()?, written))
+    };
+    match netns::create(name, inside)? {
+        Creation::Made(fd, (socket, written)) => Ok(Some(Handle {
+            written,
+            ..Handle::new(fd, socket)?
+        })),
         Creation::Exists => Ok(None),
     }
 }
@@ -265,7 +294,7 @@ impl Context {
                     )))
                 })?
             }
-            _ => create_handle(name)?,
+            _ => create_handle(name, Vec::new())?,
         };
         loop {
             if let Some(handle) = made {
@@ -276,36 +305,50 @@ impl Context {
             match self.handle(Some(name)) {
                 Ok(_) => return Ok(false),
                 // Its maker gave up and removed it: make it here after all.
-                Err(_) if !netns::exists(name) => made = create_handle(name)?,
+                Err(_) if !netns::exists(name) => made = create_handle(name, Vec::new())?,
                 Err(error) => return Err(error),
             }
         }
     }
 
-    /// Starts creating the namespaces `names` on another thread, one after
-    /// the other, for [`Self::create_netns`] to take in that order. Creating
-    /// a namespace is the kernel's slowest step here, and most of it runs
-    /// beside the rtnetlink requests this thread sends meanwhile. Their
-    /// undo must be in the journal already (write-ahead).
-    pub fn create_ahead(&mut self, names: Vec<NsName>) {
+    /// Starts creating the namespaces `to_create` on another thread, one
+    /// after the other, for [`Self::create_netns`] to take in that order,
+    /// each with its sysctls written (see [`Self::written_at_creation`]).
+    /// Creating a namespace is the kernel's slowest step here, and most of
+    /// it runs beside the rtnetlink requests this thread sends meanwhile.
+    /// Their undo must be in the journal already (write-ahead).
+    pub fn create_ahead(&mut self, to_create: Vec<ToCreate>) {
         self.discard_ahead();
-        if names.is_empty() {
+        if to_create.is_empty() {
             return;
         }
-        let (sender, made) = sync_channel(names.len());
-        let to_make = names.clone();
+        let (sender, made) = sync_channel(to_create.len());
+        let names = to_create.iter().map(|each| each.name.clone()).collect();
         let worker = std::thread::spawn(move || {
-            for name in &to_make {
-                if sender.send(create_handle(name)).is_err() {
+            for ToCreate { name, sysctls } in to_create {
+                if sender.send(create_handle(&name, sysctls)).is_err() {
                     return;
                 }
             }
         });
         self.ahead = Some(CreatedAhead {
-            names: names.into(),
+            names,
             made,
             worker,
         });
+    }
+
+    /// Whether `key` was set to `value` in `netns` as it was made (by
+    /// [`Self::create_ahead`]); it then counts as done, once.
+    pub fn written_at_creation(&mut self, netns: Option<&NsName>, key: &Key, value: &str) -> bool {
+        let Some(handle) = netns.and_then(|name| self.named.get_mut(name)) else {
+            return false;
+        };
+        let found = handle
+            .written
+            .iter()
+            .position(|(k, v)| k == key && v == value);
+        found.map(|at| handle.written.swap_remove(at)).is_some()
     }
 
     /// Deletes the namespaces created ahead that were never taken.

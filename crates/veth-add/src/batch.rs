@@ -16,6 +16,7 @@ use std::path::Path;
 use clap::Parser;
 use nix::sys::memfd::{memfd_create, MFdFlags};
 use vethkit_core::ahead::{Ahead, Failure, Units};
+use vethkit_core::context::ToCreate;
 use vethkit_core::cover::Named;
 use vethkit_core::error::io_words;
 use vethkit_core::name::NsName;
@@ -204,15 +205,28 @@ fn make(ahead: &mut Ahead<(usize, Pair)>, executor: &mut Executor, json: bool) -
     })
 }
 
-/// The namespaces `plans` make.
-fn new_namespaces(plans: &[Plan]) -> Vec<NsName> {
-    let steps = plans.iter().flat_map(|plan| &plan.steps);
-    steps
-        .filter_map(|step| match step {
-            Step::NetnsAdd(NetnsAdd { name }) => Some(name.clone()),
-            _ => None,
-        })
-        .collect()
+/// The namespaces `plans` make, each with the sysctls its plan sets there
+/// right after making it.
+fn new_namespaces(plans: &[Plan]) -> Vec<ToCreate> {
+    let mut to_create: Vec<ToCreate> = Vec::new();
+    let mut newest: Option<&NsName> = None;
+    for step in plans.iter().flat_map(|plan| &plan.steps) {
+        match step {
+            Step::NetnsAdd(NetnsAdd { name }) => {
+                to_create.push(ToCreate {
+                    name: name.clone(),
+                    sysctls: Vec::new(),
+                });
+                newest = Some(name);
+            }
+            Step::SysctlSet(set) if set.netns.as_ref() == newest => {
+                let sysctls = &mut to_create.last_mut().expect("a namespace was made").sysctls;
+                sysctls.push((set.key.clone(), set.value.clone()));
+            }
+            _ => newest = None,
+        }
+    }
+    to_create
 }
 
 /// The named namespaces and the interfaces a pair touches.

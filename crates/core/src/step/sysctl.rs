@@ -94,8 +94,11 @@ fn write_value(
 
 impl Change for SysctlSet {
     fn apply(&self, context: &mut Context) -> Result<Outcome> {
-        let assignment = (&self.key, self.value.as_str());
-        write_value(context, &self.netns, assignment, Some(&self.was), false)?;
+        let netns = self.netns.as_ref();
+        if !context.written_at_creation(netns, &self.key, &self.value) {
+            let assignment = (&self.key, self.value.as_str());
+            write_value(context, &self.netns, assignment, Some(&self.was), false)?;
+        }
         Ok(Outcome::made(Made::Sysctl {
             wrote: self.value.clone(),
             netns_id: context.netns_id(self.netns.as_ref()),
