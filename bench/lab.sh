@@ -14,7 +14,8 @@
 # it (the kernel frees dead namespaces in the background); "-" when not
 # measured.
 #
-# With QUIET=1 the hosts' ends have their IPv6 off (veth-add --no-ipv6).
+# With QUIET=1 both ends of each host have their IPv6 off (veth-add
+# --no-ipv6 --peer-no-ipv6).
 #
 # METHOD:
 #   vethkit   veth-add --batch FILE | br-attach br0 --addr ... -, then netns-reset --all
@@ -108,6 +109,7 @@ working=$(($1 - start)) user=$(($2 - user_start)) system=$(($3 - system_start))
     ip -n "h$host" -o link show lo | grep -q 'state UNKNOWN' || fail "h$host: lo is down"
     if [ -n "${QUIET:-}" ]; then
         ! ip -n "h$host" -o address show dev "v$host" | grep -q inet6 || fail "h$host has IPv6"
+        ! ip -o address show dev "b$host" | grep -q inet6 || fail "port b$host has IPv6"
     fi
 done
 
