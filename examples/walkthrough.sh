@@ -94,4 +94,41 @@ snapshot > /run/after
 run diff /run/before /run/after
 echo "# no difference: the state is back"
 
+say "6. One lab, two machines: VXLAN"
+echo "# Two 'machines', A and B: each a network and mount namespace with a /run of its own (its"
+echo "# own namespaces and journal), its eth0 on an underlay, 198.51.100.0/24 on bridge under0 here."
+run ip link add under0 type bridge
+run ip link set under0 up
+machine() {
+    mkfifo "/run/ready-$1"
+    unshare --net --mount --propagation private sh -c \
+        "exec 3>/run/ready-$1; mount -t tmpfs tmpfs /run; echo up >&3; exec 3>&-; exec sleep infinity" &
+    echo $! > "/run/pid-$1"
+    read -r _ < "/run/ready-$1"
+    ip link add "u$1" master under0 up type veth peer name eth0 netns "$(cat "/run/pid-$1")"
+    on "$1" ip address add "198.51.100.$2/24" dev eth0
+    on "$1" ip link set eth0 up
+}
+on() { machine=$1; shift; nsenter -t "$(cat "/run/pid-$machine")" -n -m "$@"; }
+on_sh() { printf '%s$ %s\n' "$1" "$2"; on "$1" sh -c "$2"; }
+machine A 1
+machine B 2
+echo "# On each machine, a host on br0 (MTU 1450: VXLAN adds 50 bytes to the uplink's 1500),"
+echo "# and a VXLAN link to the other machine on the same bridge: the two bridges become one."
+on_sh A "veth-add v1 b1 --netns h1 --addr 10.9.0.1/24 --mtu 1450 | br-attach br0 -"
+on_sh A "vxlan-add --dry-run vx42 --id 42 --remote 198.51.100.2 --dev eth0"
+on_sh A "vxlan-add vx42 --id 42 --remote 198.51.100.2 --dev eth0 | br-attach br0 -"
+on_sh B "veth-add v2 b2 --netns h2 --addr 10.9.0.2/24 --mtu 1450 | br-attach br0 -"
+on_sh B "vxlan-add vx42 --id 42 --remote 198.51.100.1 --dev eth0 | br-attach br0 -"
+echo "# A's host pings B's, 1400-byte packets too:"
+on_sh A "netns-exec h1 ping -c 2 10.9.0.2"
+on_sh A "netns-exec h1 ping -c 1 -M do -s 1372 10.9.0.2"
+on_sh A "bridge fdb show dev vx42"
+echo "# Each machine undoes its own lab:"
+on_sh A "netns-reset --all"
+on_sh B "netns-reset --all"
+on_sh A "ip -br link show"
+kill "$(cat /run/pid-A)" "$(cat /run/pid-B)"
+run ip link del under0
+
 say "Done: everything above lived in the sandbox and is gone with it"

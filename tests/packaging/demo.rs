@@ -12,6 +12,11 @@ fn the_demo_runs_and_ends_where_it_began() {
         "# blocked by the DROP policy",
         "$ netns-reset --all --dry-run\nnetns-reset: not deleting: veth1 is gone\n",
         "# no difference: the state is back",
+        "A$ vxlan-add --dry-run vx42 --id 42 --remote 198.51.100.2 --dev eth0\n\
+         ip link add name vx42 type vxlan id 42 remote 198.51.100.2 dev eth0 dstport 4789\n\
+         ip link set dev vx42 up\n",
+        "A$ netns-exec h1 ping -c 1 -M do -s 1372 10.9.0.2\nPING 10.9.0.2 (10.9.0.2) 1372(1400) bytes of data.\n",
+        "1 packets transmitted, 1 received, 0% packet loss",
     ] {
         assert!(
             run.stdout.contains(said),

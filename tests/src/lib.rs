@@ -10,13 +10,14 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 /// The vethkit commands, in the walk-through's order.
-pub const COMMANDS: [&str; 6] = [
+pub const COMMANDS: [&str; 7] = [
     "veth-add",
     "netns-exec",
     "br-attach",
     "sysctl-set",
     "nat-masq",
     "netns-reset",
+    "vxlan-add",
 ];
 
 /// The directory holding the built vethkit commands (the test binary's

@@ -1,7 +1,7 @@
 //! One bridge: what was asked, and the plan that gets there from the
 //! kernel's current state.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -10,7 +10,7 @@ use vethkit_core::lookup;
 use vethkit_core::name::IfName;
 use vethkit_core::plan::Plan;
 use vethkit_core::ready::Added;
-use vethkit_core::rtnl::Link;
+use vethkit_core::rtnl::{self, Link};
 use vethkit_core::step::address::AddrAdd;
 use vethkit_core::step::bridge;
 use vethkit_core::step::link::{KindName, LinkAdd};
@@ -127,6 +127,59 @@ impl Bridge {
             addresses,
             carrier_coming,
         }))
+    }
+
+    /// A warning when the bridge has a VXLAN port with a smaller MTU than
+    /// another port: the bridge drops, without a word, each frame too large
+    /// for the port it leaves by, so large packets from the hosts behind
+    /// those ports to the machines beyond the VXLAN link would vanish.
+    pub fn mtu_warning(&self, context: &mut Context) -> Result<Option<String>> {
+        let Some(bridge) = lookup::link(context, &self.netns, &self.name)? else {
+            return Ok(None);
+        };
+        // The VXLAN port of the smallest MTU; the other ports by MTU, with
+        // how many have it and the first one's name.
+        let mut tunnel: Option<(u32, String)> = None;
+        let mut others: BTreeMap<u32, (usize, String)> = BTreeMap::new();
+        let socket = context.socket(self.netns.as_ref())?;
+        let listed = rtnl::each_port_of(socket, bridge.index, |port| {
+            let Some(mtu) = port.mtu else { return };
+            if KindName::Vxlan.is_kind_of(&port) {
+                if tunnel
+                    .as_ref()
+                    .map_or(true, |(smallest, _)| mtu < *smallest)
+                {
+                    tunnel = Some((mtu, port.name));
+                }
+            } else {
+                others.entry(mtu).or_insert((0, port.name)).0 += 1;
+            }
+        });
+        listed.map_err(|error| {
+            Error::failed(format!(
+                "cannot list the ports of {}: {error}{}",
+                self.name,
+                in_netns(self.netns.as_ref())
+            ))
+        })?;
+        let Some((mtu, tunnel)) = tunnel else {
+            return Ok(None);
+        };
+        let larger = others.range(mtu + 1..);
+        let count: usize = larger.clone().map(|(_, (count, _))| count).sum();
+        let Some((port_mtu, (_, port))) = larger.last() else {
+            return Ok(None);
+        };
+        let more = match count {
+            1 => String::new(),
+            count => format!(" and {} more ports", count - 1),
+        };
+        Ok(Some(format!(
+            "warning: {tunnel} on {} has mtu {mtu}, less than the mtu {port_mtu} of {port}{more}: \
+             larger packets from there to the other machines are dropped; make those links with \
+             veth-add --mtu {mtu}",
+            self.name
+        )))
     }
 
     /// An existing link of the bridge's name must be a bridge with the MTU

@@ -41,6 +41,11 @@ pub fn run() -> Result<()> {
         stdin::attach(&mut executor, &mut bridge, applied, json)?;
     }
     if !executor.mode.dry_run {
+        match bridge.mtu_warning(&mut executor.context) {
+            Ok(Some(warning)) => eprintln!("br-attach: {warning}"),
+            Ok(None) => {}
+            Err(error) => eprintln!("br-attach: {error}"),
+        }
         match bridge.ipv6_addresses(&mut executor.context) {
             Ok(addresses) => {
                 ready::wait_for_addresses(&mut executor.context, "br-attach", addresses.as_slice())

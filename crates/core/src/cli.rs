@@ -152,14 +152,21 @@ pub fn parse_cidr(text: &str) -> Result<IpNet, String> {
 
 /// A gateway: an address a host can have.
 pub fn parse_gateway(text: &str) -> Result<IpAddr, String> {
+    parse_host_ip(text, "a gateway")
+}
+
+/// An address a host can have, to be used as `role` ("a gateway"): the
+/// error says why another cannot be.
+pub fn parse_host_ip(text: &str, role: &str) -> Result<IpAddr, String> {
     let ip = parse_ip(text)?;
     match not_a_host_address(&ip) {
-        Some(why) => Err(format!("{ip} cannot be a gateway: it is {why}")),
+        Some(why) => Err(format!("{ip} cannot be {role}: it is {why}")),
         None => Ok(ip),
     }
 }
 
-fn parse_ip(text: &str) -> Result<IpAddr, String> {
+/// An IP address, IPv4 or IPv6.
+pub fn parse_ip(text: &str) -> Result<IpAddr, String> {
     text.parse()
         .map_err(|_| format!("{} is not an IP address", quoted(text)))
 }

@@ -41,6 +41,7 @@ pub fn all() -> Vec<Page> {
         Page::of::<sysctl_set::Cli>(&sysctl_set::cli::MANUAL),
         Page::of::<nat_masq::Cli>(&nat_masq::cli::MANUAL),
         Page::of::<netns_reset::Cli>(&netns_reset::cli::MANUAL),
+        Page::of::<vxlan_add::Cli>(&vxlan_add::cli::MANUAL),
     ]
 }
 

@@ -2,7 +2,10 @@
 //! `vethkit-test-tcp listen ADDR:PORT` prints "listening", accepts one
 //! connection, prints the peer's address and answers "hello";
 //! `vethkit-test-tcp connect ADDR:PORT` prints the answer, or fails within
-//! two seconds.
+//! two seconds. For transfers: `vethkit-test-tcp receive ADDR:PORT` prints
+//! "listening", accepts one connection, reads it to its end and prints how
+//! many bytes came and whether they are the pattern `send` writes;
+//! `vethkit-test-tcp send ADDR:PORT BYTES` sends that many.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -12,7 +15,9 @@ use std::time::Duration;
 fn main() -> ExitCode {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     let (Some(mode), Some(address)) = (arguments.first(), arguments.get(1)) else {
-        eprintln!("usage: vethkit-test-tcp listen|connect ADDR:PORT");
+        eprintln!(
+            "usage: vethkit-test-tcp listen|connect|receive ADDR:PORT, or send ADDR:PORT BYTES"
+        );
         return ExitCode::from(2);
     };
     let Ok(address) = address.parse::<SocketAddr>() else {
@@ -22,7 +27,14 @@ fn main() -> ExitCode {
     let result = match mode.as_str() {
         "listen" => listen(address),
         "connect" => connect(address),
-        _ => Err(std::io::Error::other("mode is listen or connect")),
+        "receive" => receive(address),
+        "send" => match arguments.get(2).and_then(|bytes| bytes.parse().ok()) {
+            Some(bytes) => send(address, bytes),
+            None => Err(std::io::Error::other("send needs a number of bytes")),
+        },
+        _ => Err(std::io::Error::other(
+            "mode is listen, connect, receive or send",
+        )),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -49,4 +61,39 @@ fn connect(address: SocketAddr) -> std::io::Result<()> {
     stream.read_to_string(&mut answer)?;
     print!("{answer}");
     Ok(())
+}
+
+/// The byte at `offset` of what `send` sends.
+fn pattern(offset: usize) -> u8 {
+    (offset % 251) as u8
+}
+
+fn receive(address: SocketAddr) -> std::io::Result<()> {
+    let listener = TcpListener::bind(address)?;
+    println!("listening");
+    std::io::stdout().flush()?;
+    let (mut stream, _) = listener.accept()?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut received = Vec::new();
+    stream.read_to_end(&mut received)?;
+    let wrong = received
+        .iter()
+        .enumerate()
+        .position(|(offset, byte)| *byte != pattern(offset));
+    match wrong {
+        None => println!("received {} bytes, intact", received.len()),
+        Some(offset) => println!(
+            "received {} bytes, wrong from byte {offset}",
+            received.len()
+        ),
+    }
+    Ok(())
+}
+
+fn send(address: SocketAddr, bytes: usize) -> std::io::Result<()> {
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2))?;
+    stream.set_write_timeout(Some(Duration::from_secs(10)))?;
+    let data: Vec<u8> = (0..bytes).map(pattern).collect();
+    stream.write_all(&data)?;
+    stream.shutdown(std::net::Shutdown::Write)
 }

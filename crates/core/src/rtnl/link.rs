@@ -62,13 +62,38 @@ pub fn link_by_index(socket: &mut RouteSocket, index: u32) -> Result<Option<Link
 /// Every link of the socket's namespace (`ip link show`).
 pub fn links(socket: &mut RouteSocket) -> Result<Vec<Link>, KernelError> {
     let mut links = Vec::new();
-    let request = RouteNetlinkMessage::GetLink(LinkMessage::default());
+    dump_links(socket, LinkMessage::default(), |link| links.push(link))?;
+    Ok(links)
+}
+
+/// Hands `each` the ports of the bridge (or other master) of index
+/// `master`, one at a time, as the kernel picks them out (`ip link show
+/// master BRIDGE`).
+pub fn each_port_of(
+    socket: &mut RouteSocket,
+    master: u32,
+    mut each: impl FnMut(Link),
+) -> Result<(), KernelError> {
+    let mut request = LinkMessage::default();
+    request.attributes.push(LinkAttribute::Controller(master));
+    dump_links(socket, request, |link| {
+        if link.master == Some(master) {
+            each(link);
+        }
+    })
+}
+
+fn dump_links(
+    socket: &mut RouteSocket,
+    request: LinkMessage,
+    mut each: impl FnMut(Link),
+) -> Result<(), KernelError> {
+    let request = RouteNetlinkMessage::GetLink(request);
     socket.dump_each(request, |reply| {
         if let RouteNetlinkMessage::NewLink(message) = reply {
-            links.push(link_of(&message));
+            each(link_of(&message));
         }
-    })?;
-    Ok(links)
+    })
 }
 
 fn get_link(socket: &mut RouteSocket, request: LinkMessage) -> Result<Option<Link>, KernelError> {

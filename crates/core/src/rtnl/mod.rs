@@ -2,13 +2,15 @@
 //! message iproute2 sends for the same `ip` command.
 
 mod address;
+mod fdb;
 mod link;
 mod route;
 
 pub use address::{add_address, addresses, delete_address, tentative};
+pub use fdb::{append_flood_remote, delete_flood_remote, flood_remotes};
 pub use link::{
-    create_link, delete_group, delete_link, link_by_index, link_by_name, links, move_link,
-    set_group, set_master, set_mtu, set_up, set_up_by_index, try_a_change, Link,
+    create_link, delete_group, delete_link, each_port_of, link_by_index, link_by_name, links,
+    move_link, set_group, set_master, set_mtu, set_up, set_up_by_index, try_a_change, Link,
 };
 pub use route::{
     add_default_route, default_gateways, default_routes, delete_default_route, is_local,

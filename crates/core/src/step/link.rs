@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::shared::{find_link, link_made, refused, to_delete, Doing};
 use super::words::{ip, quote};
-use super::{bridge, veth, Change, Found, Made, Object, Outcome, Skip, Step, Target};
+use super::{bridge, veth, vxlan, Change, Found, Made, Object, Outcome, Skip, Step, Target};
 use crate::context::{in_netns, Context, Netns};
 use crate::cover::Named;
 use crate::error::Result;
@@ -92,6 +92,8 @@ pub enum KindName {
     Veth,
     /// `bridge`
     Bridge,
+    /// `vxlan`
+    Vxlan,
 }
 
 impl KindName {
@@ -100,6 +102,7 @@ impl KindName {
         match self {
             KindName::Veth => "veth",
             KindName::Bridge => "bridge",
+            KindName::Vxlan => "vxlan",
         }
     }
 
@@ -139,6 +142,7 @@ macro_rules! link_kinds {
 link_kinds! {
     Veth(veth::Veth),
     Bridge(bridge::Bridge),
+    Vxlan(vxlan::Vxlan),
 }
 
 impl Kind for LinkKind {

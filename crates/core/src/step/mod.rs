@@ -16,6 +16,7 @@
 
 pub mod address;
 pub mod bridge;
+pub mod fdb;
 pub mod link;
 pub mod made;
 pub mod netns;
@@ -26,6 +27,7 @@ mod shared;
 pub mod state;
 pub mod sysctl;
 pub mod veth;
+pub mod vxlan;
 mod words;
 
 use std::borrow::Cow;
@@ -173,6 +175,10 @@ kinds! {
     RouteAdd(route::RouteAdd),
     /// `ip route del default via GATEWAY dev NAME`
     RouteDel(route::RouteDel),
+    /// `bridge fdb append 00:00:00:00:00:00 dev NAME dst IP`
+    FdbAppend(fdb::FdbAppend),
+    /// `bridge fdb del 00:00:00:00:00:00 dev NAME dst IP`
+    FdbDel(fdb::FdbDel),
     /// `nft -f` of one transaction
     Nft(nft::Nft),
     /// `sysctl -w KEY=VALUE`

@@ -35,6 +35,8 @@ pub enum Doing {
     AddAddress,
     /// Adding a default route.
     AddRoute,
+    /// Adding a remote to a VXLAN link's flood list.
+    AddRemote,
     /// Bringing a link up.
     BringUp,
     /// Undoing a change made to a link.
@@ -52,6 +54,7 @@ impl Doing {
             Doing::SetMtu => "set the mtu of",
             Doing::AddAddress => "add address",
             Doing::AddRoute => "add default route",
+            Doing::AddRemote => "add remote",
             Doing::BringUp => "bring up",
             Doing::Undo => "undo a change of",
         }
