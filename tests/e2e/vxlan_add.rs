@@ -296,3 +296,39 @@ fn bad_input_is_refused_in_one_line_and_changes_nothing() {
         ],
     );
 }
+
+#[test]
+fn remotes_added_to_a_link_made_by_hand_are_all_the_reset_takes_away() {
+    let run = sandbox(&format!(
+        r#"{UPLINK}
+        ip link add vx42 type vxlan id 42 remote 198.51.100.2 dev eth0 dstport 4789
+        section before
+        bridge fdb show dev vx42
+        section made
+        vxlan-add vx42 --id 42 --remote 198.51.100.2 --remote 198.51.100.3 --dev eth0 --json
+        section fdb
+        bridge fdb show dev vx42 | sort
+        section reset
+        netns-reset --all 2>&1
+        section after
+        bridge fdb show dev vx42
+        ip -o link show vx42 | grep -o 'state [A-Z]*'
+        "#
+    ))
+    .ok();
+    let made = run.json("made");
+    assert_eq!(made["ifname"], "vx42", "{made}");
+    assert_eq!(made["id"], 42, "{made}");
+    assert_eq!(made["remotes"][1], "198.51.100.3", "{made}");
+    assert_eq!(
+        run.section("fdb"),
+        "00:00:00:00:00:00 dst 198.51.100.2 via eth0 self permanent\n\
+         00:00:00:00:00:00 dst 198.51.100.3 self permanent"
+    );
+    assert_eq!(run.section("reset"), "");
+    assert_eq!(
+        run.section("after"),
+        format!("{}\nstate DOWN", run.section("before")),
+        "the link made by hand stays, down again, with its own remote only"
+    );
+}

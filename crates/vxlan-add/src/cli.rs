@@ -24,6 +24,7 @@ pub const MAX_VNI: u32 = (1 << 24) - 1;
 #[command(
     name = "vxlan-add",
     version,
+    override_usage = "vxlan-add [OPTIONS] NAME --id VNI --dev UPLINK --remote IP...\n       vxlan-add [OPTIONS] NAME --id VNI --dev UPLINK --group MCAST",
     group(ArgGroup::new("destination").required(true).args(["remotes", "group"])),
     after_help = MANUAL.after_help(),
     mut_arg("netns", |arg| arg.help("Work inside network namespace NS (the link and its uplink are there)")),
