@@ -49,10 +49,11 @@ fn two_then_three_machines_make_one_segment_pinged_and_crossed_by_tcp() {
         machine B 2
         section A-before
         on A vethkit-test-state
+        section joins
         lab A 1 1450
         lab B 2 1450
-        on A sh -c 'vxlan-add vx42 --id 42 --remote 198.51.100.2 --dev eth0 | br-attach br0 - 2>&1'
-        on B sh -c 'vxlan-add vx42 --id 42 --remote 198.51.100.1 --dev eth0 | br-attach br0 - 2>&1'
+        on A sh -c 'vxlan-add vx42 --id 42 --remote 198.51.100.2 --dev eth0 | br-attach br0 - 2>&1 >/dev/null'
+        on B sh -c 'vxlan-add vx42 --id 42 --remote 198.51.100.1 --dev eth0 | br-attach br0 - 2>&1 >/dev/null'
         reach A 1 10.9.0.2
         section two
         echo A reaches B
@@ -67,11 +68,14 @@ fn two_then_three_machines_make_one_segment_pinged_and_crossed_by_tcp() {
         reach A 1 10.9.0.2
         reach A 1 10.9.0.3
         reach B 2 10.9.0.3
-        reach A 1 10.9.0.3 "-M do -s 1372"
+        reach A 1 10.9.0.3 "-M do -s 1422"
         section pings
-        echo A reaches B and C, 1400 bytes too
+        echo A reaches B and C, 1450 bytes too
         on C netns-exec h3 vethkit-test-tcp receive 10.9.0.3:5001 > /run/received &
-        until grep -q listening /run/received; do sleep 0.1; done
+        tries=0
+        until grep -q listening /run/received; do
+            tries=$((tries + 1)); [ "$tries" -lt 600 ] || exit 1; sleep 0.1
+        done
         on A netns-exec h1 vethkit-test-tcp send 10.9.0.3:5001 1048576
         wait $!
         section tcp
@@ -88,13 +92,14 @@ fn two_then_three_machines_make_one_segment_pinged_and_crossed_by_tcp() {
         "#
     ))
     .ok();
+    assert_eq!(run.section("joins"), "", "no warning: the hosts fit");
     assert_eq!(run.section("two"), "A reaches B");
     assert_eq!(
         run.section("again"),
         "bridge fdb append 00:00:00:00:00:00 dev vx42 dst 198.51.100.3\nvx42",
         "a re-run adds only the remote that is missing"
     );
-    assert_eq!(run.section("pings"), "A reaches B and C, 1400 bytes too");
+    assert_eq!(run.section("pings"), "A reaches B and C, 1450 bytes too");
     assert_eq!(run.section("tcp"), "received 1048576 bytes, intact");
 
     let link = &run.json("link")[0];
@@ -140,8 +145,9 @@ fn a_port_of_a_larger_mtu_than_the_vxlan_link_is_warned_of() {
         on B sh -c 'vxlan-add vx42 --id 42 --remote 198.51.100.1 --dev eth0 | br-attach br0 - 2>&1 >/dev/null'
         section big-ping
         reach B 2 10.9.0.1
-        on B netns-exec h2 ping -c 1 -W 1 -q -M do -s 1372 10.9.0.1 > /dev/null && echo 1400 bytes cross
-        on A netns-exec h1 ping -c 2 -W 1 -q -M do -s 1472 10.9.0.2 > /dev/null || echo 1500 bytes are lost
+        on A netns-exec h1 ping -c 1 -W 1 -q -M do -s 1422 10.9.0.2 > /dev/null && echo 1450 bytes cross
+        status=0; on A netns-exec h1 ping -c 2 -W 1 -q -M do -s 1423 10.9.0.2 > /dev/null || status=$?
+        echo "1451 bytes: ping exits $status"
         "#
     ))
     .ok();
@@ -155,14 +161,15 @@ fn a_port_of_a_larger_mtu_than_the_vxlan_link_is_warned_of() {
         );
     }
     assert!(
-        run.section("larger-joins").contains("and 1 more ports"),
+        run.section("larger-joins").contains("and 1 more port:"),
         "{}",
         run.section("larger-joins")
     );
     assert_eq!(run.section("fits"), "", "no warning when the ports fit");
     assert_eq!(
         run.section("big-ping"),
-        "1400 bytes cross\n1500 bytes are lost"
+        "1450 bytes cross\n1451 bytes: ping exits 1",
+        "ping exits 1 when no reply comes"
     );
 }
 
@@ -174,18 +181,27 @@ ip link set eth0p up";
 
 #[test]
 fn dry_run_lines_run_by_ip_and_bridge_leave_the_same_link_and_remotes() {
-    for arguments in [
-        "vx42 --id 42 --remote 198.51.100.2 --dev eth0",
-        "vx42 --id 42 --remote 198.51.100.2 --remote 198.51.100.3 --local 198.51.100.1 --dev eth0 --port 8472 --mtu 1400",
-        "vx7 --id 7 --group 239.1.1.7 --dev eth0 --no-up",
+    let in_lab = "ip netns add lab
+ip -n lab link add eth0 type veth peer name eth0p
+ip -n lab link set eth0 up
+ip -n lab link set eth0p up";
+    for (setup, arguments, fdb_of) in [
+        (UPLINK, "vx42 --id 42 --remote 198.51.100.2 --dev eth0", "bridge"),
+        (UPLINK, "vx42 --id 42 --remote 198.51.100.2 --remote 198.51.100.3 --local 198.51.100.1 --dev eth0 --port 8472 --mtu 1400", "bridge"),
+        (UPLINK, "vx7 --id 7 --group 239.1.1.7 --dev eth0 --no-up", "bridge"),
+        (UPLINK, "vx6 --id 6 --remote 2001:db8::2 --remote 2001:db8::3 --dev eth0", "bridge"),
+        (in_lab, "-n lab vx42 --id 42 --remote 198.51.100.2 --remote 198.51.100.3 --dev eth0", "bridge -n lab"),
     ] {
-        assert_mirrored_by_ip("vxlan-add", UPLINK, arguments);
-        let name = arguments.split(' ').next().expect("a name");
+        assert_mirrored_by_ip("vxlan-add", setup, arguments);
+        let name = arguments
+            .split(' ')
+            .find(|word| word.starts_with("vx"))
+            .expect("a name");
         let fdb = mirror(
             "vxlan-add",
-            UPLINK,
+            setup,
             arguments,
-            &format!("bridge fdb show dev {name} | sort"),
+            &format!("{fdb_of} fdb show dev {name} | sort"),
         );
         assert_same_lines(
             &fdb.by_plan,
@@ -288,10 +304,16 @@ fn bad_input_is_refused_in_one_line_and_changes_nothing() {
                 "remote 198.51.100.2, not 198.51.100.9",
             ),
             (
+                &format!("{made}\nip link add eth1 type veth peer name eth1p"),
+                "vxlan-add vx43 --id 42 --remote 198.51.100.3 --dev eth1",
+                1,
+                "VNI 42 on port 4789 over IPv4 is vx42's already",
+            ),
+            (
                 &made,
                 "vxlan-add vx43 --id 42 --remote 198.51.100.3 --dev eth0",
                 1,
-                "VNI 42 on port 4789 over eth0 is vx42's already",
+                "VNI 42 on port 4789 over IPv4 is vx42's already",
             ),
         ],
     );
@@ -330,5 +352,27 @@ fn remotes_added_to_a_link_made_by_hand_are_all_the_reset_takes_away() {
         run.section("after"),
         format!("{}\nstate DOWN", run.section("before")),
         "the link made by hand stays, down again, with its own remote only"
+    );
+}
+
+#[test]
+fn one_vni_may_run_over_ipv4_and_ipv6_at_once() {
+    let run = sandbox(&format!(
+        r#"{UPLINK}
+        vxlan-add vx42 --id 42 --remote 198.51.100.2 --dev eth0
+        vxlan-add vx42v6 --id 42 --remote 2001:db8::2 --dev eth0
+        section mtu
+        ip -j link show vx42v6
+        "#
+    ))
+    .ok();
+    assert_eq!(
+        run.stdout.lines().take(2).collect::<Vec<_>>(),
+        ["vx42", "vx42v6"]
+    );
+    assert_eq!(
+        run.json("mtu")[0]["mtu"],
+        1430,
+        "VXLAN over IPv6 takes 70 bytes of the uplink's 1500"
     );
 }

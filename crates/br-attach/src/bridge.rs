@@ -10,7 +10,7 @@ use vethkit_core::lookup;
 use vethkit_core::name::IfName;
 use vethkit_core::plan::Plan;
 use vethkit_core::ready::Added;
-use vethkit_core::rtnl::{self, Link};
+use vethkit_core::rtnl::Link;
 use vethkit_core::step::address::AddrAdd;
 use vethkit_core::step::bridge;
 use vethkit_core::step::link::{KindName, LinkAdd};
@@ -141,8 +141,8 @@ impl Bridge {
         // how many have it and the first one's name.
         let mut tunnel: Option<(u32, String)> = None;
         let mut others: BTreeMap<u32, (usize, String)> = BTreeMap::new();
-        let socket = context.socket(self.netns.as_ref())?;
-        let listed = rtnl::each_port_of(socket, bridge.index, |port| {
+        let ports = (&self.name, bridge.index);
+        lookup::each_port_of(context, &self.netns, ports, |port| {
             let Some(mtu) = port.mtu else { return };
             if KindName::Vxlan.is_kind_of(&port) {
                 if tunnel
@@ -154,13 +154,6 @@ impl Bridge {
             } else {
                 others.entry(mtu).or_insert((0, port.name)).0 += 1;
             }
-        });
-        listed.map_err(|error| {
-            Error::failed(format!(
-                "cannot list the ports of {}: {error}{}",
-                self.name,
-                in_netns(self.netns.as_ref())
-            ))
         })?;
         let Some((mtu, tunnel)) = tunnel else {
             return Ok(None);
@@ -172,6 +165,7 @@ impl Bridge {
         };
         let more = match count {
             1 => String::new(),
+            2 => " and 1 more port".to_string(),
             count => format!(" and {} more ports", count - 1),
         };
         Ok(Some(format!(

@@ -44,7 +44,7 @@ pub fn run() -> Result<()> {
         match bridge.mtu_warning(&mut executor.context) {
             Ok(Some(warning)) => eprintln!("br-attach: {warning}"),
             Ok(None) => {}
-            Err(error) => eprintln!("br-attach: {error}"),
+            Err(error) => eprintln!("br-attach: warning: {error}"),
         }
         match bridge.ipv6_addresses(&mut executor.context) {
             Ok(addresses) => {

@@ -141,6 +141,39 @@ pub fn addresses(
     })
 }
 
+/// The remotes the VXLAN link `dev`, whose index is `index`, floods to, in `netns`.
+pub fn flood_remotes(
+    context: &mut Context,
+    netns: &Netns,
+    dev: &IfName,
+    index: u32,
+) -> Result<Vec<IpAddr>> {
+    let socket = context.socket(netns.as_ref())?;
+    rtnl::flood_remotes(socket, index).map_err(|error| {
+        Error::failed(format!(
+            "cannot list the remotes of {dev}: {error}{}",
+            in_netns(netns.as_ref())
+        ))
+    })
+}
+
+/// Hands `each` the ports of the bridge `bridge`, whose index is `index`,
+/// in `netns`, one at a time.
+pub fn each_port_of(
+    context: &mut Context,
+    netns: &Netns,
+    (bridge, index): (&IfName, u32),
+    each: impl FnMut(Link),
+) -> Result<()> {
+    let socket = context.socket(netns.as_ref())?;
+    rtnl::each_port_of(socket, index, each).map_err(|error| {
+        Error::failed(format!(
+            "cannot list the ports of {bridge}: {error}{}",
+            in_netns(netns.as_ref())
+        ))
+    })
+}
+
 /// The gateways of the default routes in `netns` of `like`'s address family.
 pub fn default_gateways(
     context: &mut Context,

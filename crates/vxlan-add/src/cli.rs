@@ -28,7 +28,7 @@ pub const MAX_VNI: u32 = (1 << 24) - 1;
     group(ArgGroup::new("destination").required(true).args(["remotes", "group"])),
     after_help = MANUAL.after_help(),
     mut_arg("netns", |arg| arg.help("Work inside network namespace NS (the link and its uplink are there)")),
-    mut_arg("json", |arg| arg.help("Print the link and its settings as JSON")),
+    mut_arg("json", |arg| arg.help("Print the link's name, VNI, remotes, group, local address, uplink and port as JSON")),
     mut_arg("dry_run", |arg| arg.help("Print the equivalent ip and bridge commands and change nothing"))
 )]
 pub struct Cli {
@@ -48,7 +48,7 @@ pub struct Cli {
     #[arg(long, value_name = "MCAST", value_parser = parse_group)]
     pub group: Option<IpAddr>,
 
-    /// The source address of the encapsulated packets (the uplink's by default)
+    /// The source address of the encapsulated packets (by default the kernel picks one by a route to the remote)
     #[arg(long, value_name = "IP", value_parser = parse_local)]
     pub local: Option<IpAddr>,
 

@@ -30,14 +30,14 @@ fn report(tunnel: &Tunnel, json: bool) {
         print_line(tunnel.name.as_str());
         return;
     }
-    let words =
+    let strings =
         |ips: &[std::net::IpAddr]| -> Vec<String> { ips.iter().map(|ip| ip.to_string()).collect() };
     print_line(
         &serde_json::json!({
             "ifname": tunnel.name.as_str(),
             "netns": tunnel.netns.as_ref().map(|n| n.as_str()),
             "id": tunnel.id,
-            "remotes": words(&tunnel.remotes),
+            "remotes": strings(&tunnel.remotes),
             "group": tunnel.group.map(|group| group.to_string()),
             "local": tunnel.local.map(|local| local.to_string()),
             "dev": tunnel.dev.as_str(),

@@ -7,7 +7,7 @@ use vethkit_core::context::{in_netns, Context, Netns};
 use vethkit_core::lookup;
 use vethkit_core::name::IfName;
 use vethkit_core::plan::Plan;
-use vethkit_core::rtnl::{self, Link};
+use vethkit_core::rtnl::Link;
 use vethkit_core::step::fdb::FdbAppend;
 use vethkit_core::step::link::{KindName, LinkAdd};
 use vethkit_core::step::state::LinkUp;
@@ -74,7 +74,7 @@ impl Tunnel {
     }
 
     /// The link's own settings: its first remote, or its group.
-    fn kind(&self) -> Vxlan {
+    fn vxlan(&self) -> Vxlan {
         Vxlan {
             id: self.id,
             remote: self.group.or(self.remotes.first().copied()),
@@ -87,7 +87,7 @@ impl Tunnel {
     /// The bytes VXLAN adds to each frame: outer IP, UDP and VXLAN headers
     /// and the inner Ethernet header.
     fn overhead(&self) -> u32 {
-        match self.kind().remote.or(self.local) {
+        match self.vxlan().remote.or(self.local) {
             Some(IpAddr::V6(_)) => 70,
             _ => 50,
         }
@@ -96,7 +96,8 @@ impl Tunnel {
     /// The steps that take the kernel from its current state to this link.
     /// A link of the name with these settings is used as it is (its
     /// missing remotes added); one with others is a conflict, as is another
-    /// link with the same VNI and port over the same uplink.
+    /// link of the namespace with the same VNI and port over the same
+    /// family (the kernel could not tell which of the two a packet is for).
     pub fn plan(&self, context: &mut Context) -> Result<Plan> {
         let uplink = lookup::link(context, &self.netns, &self.dev)?.ok_or_else(|| {
             Error::failed(format!(
@@ -106,36 +107,29 @@ impl Tunnel {
             ))
         })?;
         self.check_mtu(&uplink)?;
-        let kind = self.kind();
+        let vxlan = self.vxlan();
         let mut plan = Plan::default();
         let present = match lookup::link(context, &self.netns, &self.name)? {
             Some(link) => {
-                self.check_existing(&link, &kind.settings(Some(uplink.index)))?;
-                let socket = context.socket(self.netns.as_ref())?;
-                let remotes = rtnl::flood_remotes(socket, link.index).map_err(|error| {
-                    Error::failed(format!(
-                        "cannot list the remotes of {}: {error}{}",
-                        self.name,
-                        in_netns(self.netns.as_ref())
-                    ))
-                })?;
+                self.check_existing(&link, &vxlan.settings(Some(uplink.index)))?;
+                let remotes = lookup::flood_remotes(context, &self.netns, &self.name, link.index)?;
                 Some((link.up, remotes))
             }
             None => {
-                self.check_vni_free(context, uplink.index)?;
+                self.check_vni_free(context)?;
                 plan.push(LinkAdd {
                     netns: self.netns.clone(),
                     name: self.name.clone(),
                     mtu: self.mtu,
                     mac: None,
-                    kind: kind.into(),
+                    kind: vxlan.into(),
                 });
                 None
             }
         };
-        let (up, known) = present.unwrap_or_default();
+        let (already_up, remotes_there) = present.unwrap_or_default();
         for remote in self.remotes.iter().skip(1) {
-            if !known.contains(remote) {
+            if !remotes_there.contains(remote) {
                 plan.push(FdbAppend {
                     netns: self.netns.clone(),
                     dev: self.name.clone(),
@@ -143,7 +137,7 @@ impl Tunnel {
                 });
             }
         }
-        if self.up && !up {
+        if self.up && !already_up {
             plan.push(LinkUp {
                 netns: self.netns.clone(),
                 name: self.name.clone(),
@@ -180,37 +174,54 @@ impl Tunnel {
                 self.name
             )));
         }
-        let found = vxlan::settings(link).unwrap_or_default();
+        let Some(found) = vxlan::settings(link) else {
+            return Err(lookup::exists_with(
+                &self.name,
+                &self.netns,
+                "VXLAN settings that cannot be read",
+            ));
+        };
         if let Some(difference) = difference(&found, asked, &self.dev) {
             return Err(lookup::exists_with(&self.name, &self.netns, &difference));
         }
         lookup::check_mtu(&self.name, &self.netns, link, self.mtu)
     }
 
-    /// No other VXLAN link may have this VNI and port over this uplink: the
-    /// kernel would not know which of the two a packet is for.
-    fn check_vni_free(&self, context: &mut Context, uplink: u32) -> Result<()> {
+    /// No other VXLAN link of the namespace may have this VNI and port
+    /// over the same family, whatever its uplink: the kernel would not know
+    /// which of the two a packet is for.
+    fn check_vni_free(&self, context: &mut Context) -> Result<()> {
+        let ipv6 = is_ipv6(&self.vxlan().settings(None));
         let links = lookup::links(context, &self.netns)?;
         let taken = links.iter().find(|link| {
             vxlan::settings(link).is_some_and(|settings| {
                 settings.id == Some(self.id)
                     && settings.port == Some(self.port)
-                    && settings.uplink == Some(uplink)
+                    && is_ipv6(&settings) == ipv6
             })
         });
         match taken {
             Some(other) => Err(Error::failed(format!(
-                "cannot create {}: VNI {} on port {} over {} is {}'s already{}",
+                "cannot create {}: VNI {} on port {} over IPv{} is {}'s already{}",
                 self.name,
                 self.id,
                 self.port,
-                self.dev,
+                if ipv6 { 6 } else { 4 },
                 other.name,
                 in_netns(self.netns.as_ref())
             ))),
             None => Ok(()),
         }
     }
+}
+
+/// Whether a VXLAN link of `settings` runs over IPv6 (its remote or its
+/// local address is an IPv6 one), as the kernel tells.
+fn is_ipv6(settings: &Settings) -> bool {
+    settings
+        .remote
+        .or(settings.local)
+        .is_some_and(|ip| ip.is_ipv6())
 }
 
 /// How the settings `found` differ from those `asked` ("id 43, not 42"),
@@ -289,6 +300,14 @@ mod tests {
         assert_eq!(
             difference(&found, &asked, &dev).unwrap(),
             "port 8472, not 4789"
+        );
+        let found = Settings {
+            local: Some("198.51.100.1".parse().unwrap()),
+            ..asked.clone()
+        };
+        assert_eq!(
+            difference(&found, &asked, &dev).unwrap(),
+            "local 198.51.100.1, not none"
         );
     }
 }

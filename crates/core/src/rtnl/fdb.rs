@@ -15,13 +15,14 @@ use super::RouteSocket;
 use crate::netlink::KernelError;
 
 /// `NUD_NOARP | NUD_PERMANENT`: an entry set by hand, never aged out.
-const PERMANENT: u16 = 0x40 | 0x80;
+const NOARP_PERMANENT: u16 = 0x40 | 0x80;
 
-/// The remotes a link floods to, in the kernel's order (its own remote,
-/// given when it was made, among them).
+/// The remotes a link floods to, at its own port and VNI, in the kernel's
+/// order (its own remote, given when it was made, among them).
 pub fn flood_remotes(socket: &mut RouteSocket, index: u32) -> Result<Vec<IpAddr>, KernelError> {
     let mut request = NeighbourMessage::default();
     request.header.family = AddressFamily::Bridge;
+    request.header.ifindex = index;
     let mut remotes = Vec::new();
     socket.dump_each(RouteNetlinkMessage::GetNeighbour(request), |reply| {
         let RouteNetlinkMessage::NewNeighbour(message) = reply else {
@@ -32,14 +33,17 @@ pub fn flood_remotes(socket: &mut RouteSocket, index: u32) -> Result<Vec<IpAddr>
         }
         let mut all_zero = false;
         let mut remote = None;
+        // The kernel gives a port or VNI only where they are not the link's.
+        let mut elsewhere = false;
         for attribute in &message.attributes {
             match attribute {
                 NeighbourAttribute::LinkLayerAddress(mac) => all_zero = mac == &[0; 6],
                 NeighbourAttribute::Destination(address) => remote = ip_of(address),
+                NeighbourAttribute::Port(_) | NeighbourAttribute::Vni(_) => elsewhere = true,
                 _ => {}
             }
         }
-        if let (true, Some(remote)) = (all_zero, remote) {
+        if let (true, false, Some(remote)) = (all_zero, elsewhere, remote) {
             remotes.push(remote);
         }
     })?;
@@ -76,7 +80,7 @@ fn flood_entry(index: u32, remote: &IpAddr) -> NeighbourMessage {
     let mut message = NeighbourMessage::default();
     message.header.family = AddressFamily::Bridge;
     message.header.ifindex = index;
-    message.header.state = NeighbourState::Other(PERMANENT);
+    message.header.state = NeighbourState::Other(NOARP_PERMANENT);
     message.header.flags = NeighbourFlags::Own;
     message.attributes = vec![
         NeighbourAttribute::LinkLayerAddress(vec![0; 6]),

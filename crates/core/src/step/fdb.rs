@@ -8,8 +8,10 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
-use super::shared::{add_to_link, on_recorded_link, skip_link, Doing};
-use super::words::quote;
+use std::cell::Cell;
+
+use super::shared::{on_link, on_recorded_link, skip_link, Doing};
+use super::words::{bridge, quote};
 use super::{Change, Made, Object, Outcome, Skip, Step, Target};
 use crate::context::{Context, Netns};
 use crate::cover::Named;
@@ -43,30 +45,32 @@ pub struct FdbDel {
     pub object: Object,
 }
 
-/// `bridge [-n NS]`, the start of a line.
-fn bridge(netns: &Netns) -> String {
-    match netns {
-        Some(name) => format!("bridge -n {}", quote(name)),
-        None => "bridge".to_string(),
-    }
-}
-
 impl Change for FdbAppend {
-    /// Adds the entry; the same one added a moment earlier by another
-    /// invocation is taken as it is.
+    /// Adds the entry; the same one there already, added a moment earlier
+    /// by another invocation or by hand, is taken as it is (the kernel
+    /// would append it again without a word, and its undo would then
+    /// delete an entry vethkit did not make).
     fn apply(&self, context: &mut Context) -> Result<Outcome> {
         let (netns, dev, remote) = (&self.netns, &self.dev, &self.remote);
-        add_to_link(
+        let there = Cell::new(false);
+        let made = on_link(
             context,
             netns,
             dev,
             (Doing::AddRemote, format!("{remote} to {dev}")),
-            |socket, index| rtnl::append_flood_remote(socket, index, remote),
-            |context, index| {
-                let socket = context.socket(netns.as_ref())?;
-                Ok(rtnl::flood_remotes(socket, index).is_ok_and(|found| found.contains(remote)))
+            |socket, index| {
+                if rtnl::flood_remotes(socket, index)?.contains(remote) {
+                    there.set(true);
+                    return Ok(());
+                }
+                rtnl::append_flood_remote(socket, index, remote)
             },
-        )
+        )?;
+        Ok(if there.get() {
+            Outcome::made_by_another()
+        } else {
+            Outcome::made(made)
+        })
     }
 
     fn undo(&self) -> Option<Step> {

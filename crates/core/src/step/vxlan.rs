@@ -19,7 +19,8 @@ use crate::lookup;
 use crate::name::IfName;
 use crate::rtnl::Link;
 
-/// The UDP port IANA assigned to VXLAN, the kernel's and iproute2's default.
+/// The UDP port IANA assigned to VXLAN (the kernel's default, without
+/// one asked for, is 8472, older than the assignment).
 pub const DEFAULT_PORT: u16 = 4789;
 
 /// What a VXLAN link has of its own.
@@ -75,14 +76,18 @@ pub fn settings(link: &Link) -> Option<Settings> {
 }
 
 impl Vxlan {
-    /// The index of the uplink in `netns`, when one is asked for.
-    fn uplink(&self, netns: &Netns, context: &mut Context) -> Result<Option<u32>> {
+    /// The index of the uplink of the link `name` in `netns`, when one is
+    /// asked for.
+    fn uplink(&self, name: &IfName, netns: &Netns, context: &mut Context) -> Result<Option<u32>> {
         let Some(dev) = &self.dev else {
             return Ok(None);
         };
         match lookup::link(context, netns, dev)? {
             Some(link) => Ok(Some(link.index)),
-            None => Err(Error::failed(lookup::no_interface(dev, netns))),
+            None => Err(Error::failed(format!(
+                "cannot create {name}: {}",
+                lookup::no_interface(dev, netns)
+            ))),
         }
     }
 
@@ -118,7 +123,10 @@ impl Kind for Vxlan {
             IpAddr::V4(ip) => InfoVxlan::Local(ip),
             IpAddr::V6(ip) => InfoVxlan::Local6(ip),
         }));
-        data.extend(self.uplink(&add.netns, context)?.map(InfoVxlan::Link));
+        data.extend(
+            self.uplink(&add.name, &add.netns, context)?
+                .map(InfoVxlan::Link),
+        );
         data.push(InfoVxlan::Port(self.port));
         message.attributes.push(LinkAttribute::LinkInfo(vec![
             LinkInfo::Kind(InfoKind::Vxlan),
@@ -151,7 +159,7 @@ impl Kind for Vxlan {
     }
 
     fn is_as_asked(&self, add: &LinkAdd, existing: &Link, context: &mut Context) -> bool {
-        let Ok(uplink) = self.uplink(&add.netns, context) else {
+        let Ok(uplink) = self.uplink(&add.name, &add.netns, context) else {
             return false;
         };
         settings(existing) == Some(self.settings(uplink))

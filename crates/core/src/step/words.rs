@@ -1,5 +1,5 @@
 //! The words the steps print themselves with: shell quoting, and the
-//! beginnings of `ip` and `sysctl` command lines.
+//! beginnings of `ip`, `bridge` and `sysctl` command lines.
 
 use std::net::IpAddr;
 
@@ -29,6 +29,14 @@ pub fn ip(netns: &Netns) -> String {
     match netns {
         Some(name) => format!("ip -n {}", shell_word(name.as_str())),
         None => "ip".to_string(),
+    }
+}
+
+/// `bridge` or `bridge -n NS`.
+pub fn bridge(netns: &Netns) -> String {
+    match netns {
+        Some(name) => format!("bridge -n {}", shell_word(name.as_str())),
+        None => "bridge".to_string(),
     }
 }
 
