@@ -45,6 +45,20 @@ pub struct FdbDel {
     pub object: Object,
 }
 
+/// `bridge [-n NS] fdb VERB 00:00:00:00:00:00 dev NAME dst IP`
+fn write_line(
+    f: &mut fmt::Formatter<'_>,
+    verb: &str,
+    (netns, dev, remote): (&Netns, &IfName, &IpAddr),
+) -> fmt::Result {
+    write!(
+        f,
+        "{} fdb {verb} 00:00:00:00:00:00 dev {} dst {remote}",
+        bridge(netns),
+        quote(dev)
+    )
+}
+
 impl Change for FdbAppend {
     /// Adds the entry; the same one there already, added a moment earlier
     /// by another invocation or by hand, is taken as it is (the kernel
@@ -98,13 +112,7 @@ impl Change for FdbAppend {
     }
 
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} fdb append 00:00:00:00:00:00 dev {} dst {}",
-            bridge(&self.netns),
-            quote(&self.dev),
-            self.remote
-        )
+        write_line(f, "append", (&self.netns, &self.dev, &self.remote))
     }
 }
 
@@ -144,12 +152,6 @@ impl Change for FdbDel {
     }
 
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} fdb del 00:00:00:00:00:00 dev {} dst {}",
-            bridge(&self.netns),
-            quote(&self.dev),
-            self.remote
-        )
+        write_line(f, "del", (&self.netns, &self.dev, &self.remote))
     }
 }
