@@ -71,6 +71,7 @@ fn two_then_three_machines_make_one_segment_pinged_and_crossed_by_tcp() {
         reach A 1 10.9.0.3 "-M do -s 1422"
         section pings
         echo A reaches B and C, 1450 bytes too
+        : > /run/received
         on C netns-exec h3 vethkit-test-tcp receive 10.9.0.3:5001 > /run/received &
         tries=0
         until grep -q listening /run/received; do
