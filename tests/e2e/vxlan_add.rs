@@ -9,9 +9,10 @@
 use vethkit_tests::{assert_mirrored_by_ip, assert_refused, assert_same_lines, mirror, sandbox};
 
 /// Shell functions: `machine NAME N` starts machine NAME with eth0 at
-/// 198.51.100.N/24; `on NAME COMMAND...` runs a command in it; `lab NAME
-/// N [MTU]` builds its lab there: bridge br0 and host hN (10.9.0.N/24,
-/// IPv6 quiet) with the MTU given (default: the kernel's, 1500).
+/// 198.51.100.N/24 (its IPv6 link-local address settled); `on NAME
+/// COMMAND...` runs a command in it; `lab NAME N [MTU]` builds its lab
+/// there: bridge br0 and host hN (10.9.0.N/24, IPv6 quiet) with the MTU
+/// given (default: the kernel's, 1500).
 const MACHINES: &str = r#"
 ip link add under0 type bridge
 ip link set under0 up
@@ -25,6 +26,14 @@ machine() {
     on "$1" ip address add "198.51.100.$2/24" dev eth0
     on "$1" ip link set eth0 up
     on "$1" ip link set lo up
+    # eth0's link-local address settles (DAD) before anything looks.
+    tries=0
+    until on "$1" ip -6 address show dev eth0 scope link | grep -q inet6 &&
+        ! on "$1" ip -6 address show dev eth0 tentative | grep -q inet6; do
+        tries=$((tries + 1))
+        [ "$tries" -lt 100 ] || { echo "eth0 of $1: its link-local address stays tentative" >&2; return 1; }
+        sleep 0.1
+    done
 }
 on() { machine=$1; shift; nsenter -t "$(cat "/run/pid-$machine")" -n -m "$@"; }
 lab() {
