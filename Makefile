@@ -50,6 +50,7 @@ lint:
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
 demo: tools-demo build
+	$(CARGO) build --release --locked -p vethkit-tests --bin vethkit-test-tcp
 	tests/sandbox env PATH="$(CURDIR)/target/release:$$PATH:/usr/sbin:/sbin" examples/walkthrough.sh
 
 bench: build

@@ -69,6 +69,19 @@ run nat-masq br0 10.1.1.0/24
 run netns-exec ns4 ping -c 2 10.1.1.3
 echo "# and ns3 reaches the outside, masqueraded as the uplink's 203.0.113.2:"
 run netns-exec ns3 ping -c 2 203.0.113.1
+echo "# A service in the lab, published on port 8080 of this host (Docker's -p 8080:80): a tiny"
+echo "# TCP server in ns3 (vethkit-test-tcp, of this repository) answers one connection with hello."
+run_sh "netns-exec ns3 vethkit-test-tcp listen 10.1.1.3:80 > /run/server &"
+tries=0
+until grep -q listening /run/server 2>/dev/null; do
+    tries=$((tries + 1)); [ "$tries" -lt 100 ] || { echo "the server did not start" >&2; exit 1; }
+    sleep 0.1
+done
+run nat-masq br0 10.1.1.0/24 --publish 8080:10.1.1.3:80
+echo "# fetched from the fake outside, through the uplink's address:"
+run netns-exec outside vethkit-test-tcp connect 203.0.113.2:8080
+echo "# and the server saw the outside's own address (the first line is its own):"
+run cat /run/server
 run nft list ruleset
 run iptables -S FORWARD
 

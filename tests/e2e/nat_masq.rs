@@ -400,12 +400,6 @@ fn bad_input_is_a_one_line_error_and_changes_nothing() {
                 2,
                 "10.1.1.1/24 has host bits set: give the network, 10.1.1.0/24",
             ),
-            (
-                bridge,
-                "nat-masq br0 2001:db8::/64",
-                2,
-                "IPv6 subnets are not supported",
-            ),
             ("", "nat-masq br9 10.1.1.0/24", 1, "no interface named br9"),
             (
                 bridge,

@@ -12,6 +12,8 @@ fn the_demo_runs_and_ends_where_it_began() {
         "# blocked by the DROP policy",
         "$ netns-reset --all --dry-run\nnetns-reset: not deleting: veth1 is gone\n",
         "# no difference: the state is back",
+        "$ netns-exec outside vethkit-test-tcp connect 203.0.113.2:8080\nhello\n",
+        "$ cat /run/server\nlistening\n203.0.113.1\n",
         "A$ vxlan-add --dry-run vx42 --id 42 --remote 198.51.100.2 --dev eth0\n\
          ip link add name vx42 type vxlan id 42 remote 198.51.100.2 dev eth0 dstport 4789\n\
          ip link set dev vx42 up\n",

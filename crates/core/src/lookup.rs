@@ -141,6 +141,17 @@ pub fn addresses(
     })
 }
 
+/// The addresses of every link in `netns`.
+pub fn all_addresses(context: &mut Context, netns: &Netns) -> Result<Vec<IpNet>> {
+    let socket = context.socket(netns.as_ref())?;
+    rtnl::all_addresses(socket).map_err(|error| {
+        Error::failed(format!(
+            "cannot list the addresses{}: {error}",
+            in_netns(netns.as_ref())
+        ))
+    })
+}
+
 /// The remotes the VXLAN link `dev`, whose index is `index`, floods to, in `netns`.
 pub fn flood_remotes(
     context: &mut Context,

@@ -1,26 +1,33 @@
 //! The command line of nat-masq.
 
 use clap::Parser;
-use ipnet::{IpNet, Ipv4Net};
+use ipnet::IpNet;
 use vethkit_core::cli::{Changes, Json};
 use vethkit_core::error::quoted;
 use vethkit_core::manual::{Example, Manual, EXIT_STATUSES};
 use vethkit_core::name::IfName;
 
-/// Accept forwarding on a bridge and masquerade its subnets, in nf_tables.
+use crate::publish::{self, Publish};
+
+/// Accept forwarding on a bridge, masquerade its subnets and publish ports
+/// of its hosts, in nf_tables.
 ///
-/// Replaces `iptables -A FORWARD -i BRIDGE -o BRIDGE -j ACCEPT` and, for each
+/// Replaces `iptables -A FORWARD -i BRIDGE -o BRIDGE -j ACCEPT`; for each
 /// SUBNET, `iptables -t nat -A POSTROUTING -s SUBNET ! -o BRIDGE -j
-/// MASQUERADE` with the forward accepts it needs, plus
-/// `net.ipv4.ip_forward=1` (recorded; reset restores it). The rules live in
-/// table `ip vethkit`; where iptables-nft's `ip filter FORWARD` chain exists
-/// (a host with Docker, say), the forward accepts go there too, so its DROP
-/// policy does not stop them. Spoken over netlink: no nft or iptables needed.
+/// MASQUERADE` (ip6tables for an IPv6 one) with the forward accepts it
+/// needs; for each `--publish`, `iptables -t nat -A PREROUTING ... -j DNAT`
+/// and what a published port needs besides; and `net.ipv4.ip_forward=1`
+/// or `net.ipv6.conf.all.forwarding=1` (recorded; reset restores them).
+/// IPv4 rules live in table `ip vethkit`, IPv6 rules in `ip6 vethkit`;
+/// where iptables-nft's `ip filter FORWARD` (or ip6tables-nft's `ip6 filter
+/// FORWARD`) chain exists (a host with Docker, say), the forward accepts go
+/// there too, so its DROP policy does not stop them. Spoken over netlink:
+/// no nft or iptables needed.
 #[derive(Debug, Parser)]
 #[command(
     name = "nat-masq",
     version,
-    override_usage = "nat-masq [--dry-run] [--verbose] [--json] BRIDGE [SUBNET...]\n       nat-masq --delete [--dry-run] [--verbose] BRIDGE [SUBNET...]\n       nat-masq --list [--json] [BRIDGE]",
+    override_usage = "nat-masq [--dry-run] [--verbose] [--json] BRIDGE [SUBNET...] [--publish SPEC]...\n       nat-masq --delete [--dry-run] [--verbose] BRIDGE [SUBNET...] [--publish SPEC]...\n       nat-masq --list [--json] [BRIDGE]",
     after_help = MANUAL.after_help(),
     mut_arg("json", |arg| arg.help(
         "Print the rules as one JSON array: those of BRIDGE once done, or all of vethkit's with no BRIDGE"
@@ -34,16 +41,28 @@ pub struct Cli {
     #[arg(value_name = "BRIDGE", required_unless_present_any = ["list", "json"])]
     pub bridge: Option<IfName>,
 
-    /// IPv4 subnets behind the bridge to masquerade
+    /// Subnets behind the bridge to masquerade, IPv4 or IPv6
     #[arg(value_name = "SUBNET", value_parser = parse_subnet)]
-    pub subnets: Vec<Ipv4Net>,
+    pub subnets: Vec<IpNet>,
 
-    /// Remove vethkit's rules for BRIDGE (only those of SUBNETs, when given)
+    /// Send connections to HOSTPORT (on HOSTIP, or on every address of this
+    /// host) on to ADDR:PORT, a host on the bridge; IPv6 addresses in
+    /// brackets; TCP unless /udp (repeatable)
+    #[arg(
+        long,
+        short = 'p',
+        value_name = "[HOSTIP:]HOSTPORT:ADDR:PORT[/tcp|/udp]",
+        value_parser = publish::parse
+    )]
+    pub publish: Vec<Publish>,
+
+    /// Remove vethkit's rules for BRIDGE (only those of SUBNETs and
+    /// published ports, when given)
     #[arg(long, conflicts_with = "list")]
     pub delete: bool,
 
     /// Show vethkit's rules (those of BRIDGE, when given)
-    #[arg(long, conflicts_with_all = ["subnets", "dry_run"])]
+    #[arg(long, conflicts_with_all = ["subnets", "publish", "dry_run"])]
     pub list: bool,
 
     /// `--json`: whether what is printed is JSON.
@@ -55,16 +74,32 @@ pub struct Cli {
     pub changes: Changes,
 }
 
-/// An IPv4 subnet given as its network address, one a lab's hosts can be in.
-fn parse_subnet(text: &str) -> Result<Ipv4Net, String> {
-    let net: IpNet = text
-        .parse()
-        .map_err(|_| format!("{} is not a subnet (like 10.1.1.0/24)", quoted(text)))?;
-    let IpNet::V4(net) = net else {
-        return Err(format!(
-            "{net}: IPv6 subnets are not supported (vethkit masquerades IPv4 only)"
-        ));
-    };
+impl Cli {
+    /// Refuses what clap cannot: a port published twice in one call.
+    pub fn check(&self) -> Result<(), String> {
+        for (at, publish) in self.publish.iter().enumerate() {
+            if let Some(other) = self.publish[..at]
+                .iter()
+                .find(|other| other.overlaps(publish))
+            {
+                return Err(format!(
+                    "--publish {publish}: {} is published twice (also --publish {other})",
+                    publish.host_side()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A subnet given as its network address, one a lab's hosts can be in.
+fn parse_subnet(text: &str) -> Result<IpNet, String> {
+    let net: IpNet = text.parse().map_err(|_| {
+        format!(
+            "{} is not a subnet (like 10.1.1.0/24 or fd00:1::/64)",
+            quoted(text)
+        )
+    })?;
     if net.network() != net.addr() {
         return Err(format!(
             "{net} has host bits set: give the network, {}",
@@ -79,6 +114,12 @@ fn parse_subnet(text: &str) -> Result<Ipv4Net, String> {
     if net.network().is_multicast() {
         return Err(format!(
             "{net} is a multicast range: no host has an address in it"
+        ));
+    }
+    // fe80::/10
+    if matches!(net, IpNet::V6(v6) if v6.network().segments()[0] & 0xffc0 == 0xfe80) {
+        return Err(format!(
+            "{net} is link-local: such addresses are never routed, so there is nothing to masquerade"
         ));
     }
     Ok(net)
@@ -105,13 +146,44 @@ pub const MANUAL: Manual = Manual {
             ],
         },
         Example {
+            command: "nat-masq br0 fd00:1::/64",
+            does: "The same for an IPv6 subnet, in table ip6 vethkit, with IPv6 forwarding turned on.",
+            replaces: &[
+                "ip6tables -A FORWARD -i br0 -o br0 -j ACCEPT",
+                "ip6tables -A FORWARD -i br0 -s fd00:1::/64 -j ACCEPT",
+                "ip6tables -A FORWARD -o br0 -d fd00:1::/64 -j ACCEPT",
+                "ip6tables -t nat -A POSTROUTING -s fd00:1::/64 ! -o br0 -j MASQUERADE",
+                "sysctl -w net.ipv6.conf.all.forwarding=1",
+            ],
+        },
+        Example {
+            command: "nat-masq br0 10.1.1.0/24 --publish 8080:10.1.1.3:80",
+            does: "Also send TCP connections to port 8080 of any address of this host on to 10.1.1.3 port 80: \
+                   those from outside (the server sees the client's address), those the host makes itself \
+                   (except to 127.0.0.1, which is refused as a HOSTIP too: the kernel does not forward \
+                   loopback traffic), and those from the lab's own hosts, masqueraded as the bridge's \
+                   address so that the replies come back the same way.",
+            replaces: &[
+                "iptables -t nat -A PREROUTING -m addrtype --dst-type LOCAL -p tcp --dport 8080 -j DNAT --to-destination 10.1.1.3:80",
+                "iptables -t nat -A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -p tcp --dport 8080 -j DNAT --to-destination 10.1.1.3:80",
+                "nft add rule ip nat POSTROUTING iifname br0 oifname br0 ip daddr 10.1.1.3 tcp dport 80 ct status dnat masquerade",
+                "iptables -A FORWARD -o br0 -d 10.1.1.3 -p tcp --dport 80 -j ACCEPT",
+                "iptables -A FORWARD -i br0 -s 10.1.1.3 -p tcp --sport 80 -j ACCEPT",
+            ],
+        },
+        Example {
+            command: "nat-masq br0 --publish 203.0.113.2:53:10.1.1.3:53/udp --publish [2001:db8::2]:8080:[fd00:1::3]:80",
+            does: "Publish UDP port 53 on one address of this host, and an IPv6 port.",
+            replaces: &[],
+        },
+        Example {
             command: "nat-masq --list",
             does: "Show vethkit's rules.",
             replaces: &["iptables -S FORWARD", "iptables -t nat -S POSTROUTING"],
         },
         Example {
             command: "nat-masq --delete br0 10.1.1.0/24",
-            does: "Remove the rules for 10.1.1.0/24; with no subnet, all of br0's.",
+            does: "Remove the rules for 10.1.1.0/24 (or for a --publish, named as it was made); with neither, all of br0's.",
             replaces: &[
                 "iptables -D FORWARD -i br0 -s 10.1.1.0/24 -j ACCEPT",
                 "iptables -D FORWARD -o br0 -d 10.1.1.0/24 -j ACCEPT",
@@ -135,7 +207,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn subnets_are_ipv4_networks() {
+    fn subnets_are_networks() {
         assert_eq!(
             parse_subnet("10.1.1.0/24").unwrap().to_string(),
             "10.1.1.0/24"
@@ -143,7 +215,16 @@ mod tests {
         assert!(parse_subnet("10.1.1.1/24")
             .unwrap_err()
             .contains("give the network, 10.1.1.0/24"));
-        assert!(parse_subnet("2001:db8::/64").unwrap_err().contains("IPv6"));
+        assert_eq!(
+            parse_subnet("fd00:1::/64").unwrap().to_string(),
+            "fd00:1::/64"
+        );
+        assert!(parse_subnet("fd00:1::1/64")
+            .unwrap_err()
+            .contains("give the network, fd00:1::/64"));
+        assert!(parse_subnet("fe80::/64")
+            .unwrap_err()
+            .contains("link-local"));
         assert!(parse_subnet("10.1.1.0/33").is_err());
         assert!(parse_subnet("banana").is_err());
         assert!(parse_subnet("0.0.0.0/0")

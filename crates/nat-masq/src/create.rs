@@ -1,9 +1,11 @@
-//! The rules for a bridge and its subnets, made once: what is missing of
-//! them, in one atomic batch, then `net.ipv4.ip_forward=1` for subnets.
+//! The rules for a bridge, its subnets and its published ports, made once:
+//! what is missing of them, in one atomic batch, then forwarding turned on
+//! for each family that has subnets or published ports.
 
 use std::collections::HashSet;
+use std::net::IpAddr;
 
-use ipnet::Ipv4Net;
+use ipnet::IpNet;
 use vethkit_core::context::Context;
 use vethkit_core::lookup;
 use vethkit_core::name::IfName;
@@ -13,22 +15,25 @@ use vethkit_core::step::nft::Nft;
 use vethkit_core::sysctl::Key;
 use vethkit_core::{Error, Result};
 
+use crate::publish::Publish;
+use crate::rules::Placed;
 use crate::{listed, rules, table_handle};
-
-/// Where the kernel lists the legacy (x_tables) iptables tables in use.
-const LEGACY_TABLES: &str = "/proc/net/ip_tables_names";
 
 /// Legacy iptables keeps its own FORWARD chain outside nf_tables, where
 /// nothing vethkit adds can get past its DROP policy: refuse rather than
 /// succeed while traffic stays blocked. Where the list of legacy tables
 /// cannot be read (a user namespace shows it to nobody), say so.
-fn refuse_legacy_iptables() -> Result<()> {
-    let tables = match std::fs::read_to_string(LEGACY_TABLES) {
+fn refuse_legacy_iptables(family: Family) -> Result<()> {
+    let (file, command) = match family {
+        Family::Ip6 => ("/proc/net/ip6_tables_names", "ip6tables"),
+        _ => ("/proc/net/ip_tables_names", "iptables"),
+    };
+    let tables = match std::fs::read_to_string(file) {
         Ok(tables) => tables,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(error) => {
             eprintln!(
-                "nat-masq: warning: cannot read {LEGACY_TABLES} ({}): if legacy iptables is in use here, its FORWARD chain may still drop this traffic",
+                "nat-masq: warning: cannot read {file} ({}): if legacy {command} is in use here, its FORWARD chain may still drop this traffic",
                 vethkit_core::error::io_words(&error)
             );
             return Ok(());
@@ -39,7 +44,7 @@ fn refuse_legacy_iptables() -> Result<()> {
         return Ok(());
     }
     Err(Error::failed(format!(
-        "legacy iptables (x_tables) is in use here (tables {} in {LEGACY_TABLES}): its FORWARD chain is outside nf_tables, where vethkit's accepts cannot reach; add the rules with iptables-legacy, or move the host to iptables-nft",
+        "legacy {command} (x_tables) is in use here (tables {} in {file}): its FORWARD chain is outside nf_tables, where vethkit's accepts cannot reach; add the rules with {command}-legacy, or move the host to {command}-nft",
         tables.join(", ")
     )))
 }
@@ -52,54 +57,192 @@ fn chain_exists(context: &mut Context, chain: &ChainRef) -> Result<bool> {
 /// The rules wanted in each chain, and whether they go at its start.
 type Wanted = Vec<(ChainRef, Vec<Rule>, bool)>;
 
-/// The steps that make the rules for `bridge` and `subnets` exist once:
-/// one atomic batch, then `net.ipv4.ip_forward=1` when there are subnets.
-pub fn plan(context: &mut Context, bridge: &IfName, subnets: &[Ipv4Net]) -> Result<Plan> {
-    if lookup::link(context, &None, bridge)?.is_none() {
+/// What nat-masq is asked to make for a bridge.
+pub struct Asked<'a> {
+    /// The bridge.
+    pub bridge: &'a IfName,
+    /// Its subnets to masquerade.
+    pub subnets: &'a [IpNet],
+    /// The ports to publish.
+    pub publishes: &'a [Publish],
+}
+
+impl Asked<'_> {
+    /// The families with rules to make: those of the subnets and published
+    /// ports; IPv4 alone when there are none (the walk-through's step).
+    fn families(&self) -> Vec<Family> {
+        let families: Vec<Family> = rules::FAMILIES
+            .into_iter()
+            .filter(|family| self.routes(*family))
+            .collect();
+        if families.is_empty() {
+            vec![Family::Ip]
+        } else {
+            families
+        }
+    }
+
+    /// Whether traffic of `family` is routed through the host: there are
+    /// subnets or published ports of it.
+    fn routes(&self, family: Family) -> bool {
+        self.subnets.iter().any(|subnet| family.can_match(subnet))
+            || rules::of_family(self.publishes, family).next().is_some()
+    }
+}
+
+/// The steps that make the rules asked exist once: one atomic batch, then
+/// forwarding turned on for each family routed.
+pub fn plan(context: &mut Context, asked: &Asked) -> Result<Plan> {
+    let bridge = asked.bridge;
+    let Some(link) = lookup::link(context, &None, bridge)? else {
         return Err(Error::failed(format!(
             "{} (create it with br-attach {bridge})",
             lookup::no_interface(bridge, &None)
         )));
+    };
+    let families = asked.families();
+    for family in &families {
+        refuse_legacy_iptables(*family)?;
     }
-    refuse_legacy_iptables()?;
+    let placed = place_publishes(context, asked, link.index)?;
     let mut ops = Vec::new();
-    let table_exists = table_handle(context)?.is_some();
+    for family in families.iter().copied() {
+        ops.extend(family_ops(context, asked, &placed, family)?);
+    }
+    let mut plan = Plan::default();
+    if !ops.is_empty() {
+        plan.push(Nft { ops });
+    }
+    for family in families.iter().filter(|family| asked.routes(**family)) {
+        let forwarding: Key = match family {
+            Family::Ip6 => "net.ipv6.conf.all.forwarding",
+            _ => "net.ipv4.ip_forward",
+        }
+        .parse()
+        .expect("a valid key");
+        plan.steps
+            .extend(lookup::sysctl_change(context, &None, &forwarding, "1")?);
+    }
+    Ok(plan)
+}
+
+/// The ops that make what is missing of the rules asked, in `family`.
+fn family_ops(
+    context: &mut Context,
+    asked: &Asked,
+    publishes: &[Placed],
+    family: Family,
+) -> Result<Vec<Op>> {
+    let (bridge, subnets) = (asked.bridge, asked.subnets);
+    let mut ops = Vec::new();
+    let table_exists = table_handle(context, family)?.is_some();
     if !table_exists {
         ops.push(Op::AddTable {
-            family: Family::Ip,
+            family,
             table: TABLE.to_string(),
         });
     }
-    let mut wanted: Wanted = vec![(
-        rules::forward(),
-        rules::forward_rules(bridge, subnets),
-        false,
-    )];
-    if !subnets.is_empty() {
-        let masquerade = rules::masquerade_rules(bridge, subnets);
-        wanted.push((rules::postrouting(), masquerade, false));
-    }
-    for (chain, base) in rules::base_chains() {
+    let forward = rules::forward_rules(family, bridge, subnets, publishes);
+    let mut wanted: Wanted = vec![
+        (rules::forward(family), forward.clone(), false),
+        (
+            rules::postrouting(family),
+            rules::postrouting_rules(family, bridge, subnets, publishes),
+            false,
+        ),
+        (
+            rules::prerouting(family),
+            rules::dnat_rules(family, bridge, publishes, false),
+            false,
+        ),
+        (
+            rules::output(family),
+            rules::dnat_rules(family, bridge, publishes, true),
+            false,
+        ),
+    ];
+    wanted.retain(|(_, rules, _)| !rules.is_empty());
+    for (chain, base) in rules::base_chains(family) {
         let needed = wanted.iter().any(|(wanted, ..)| *wanted == chain);
         if needed && !(table_exists && chain_exists(context, &chain)?) {
             ops.push(Op::AddChain { chain, base });
         }
     }
-    if chain_exists(context, &rules::iptables_forward())? {
-        let accepts = rules::forward_rules(bridge, subnets);
-        wanted.push((rules::iptables_forward(), accepts, true));
+    if chain_exists(context, &rules::iptables_forward(family))? {
+        wanted.push((rules::iptables_forward(family), forward, true));
     }
     ops.extend(missing_rules(context, wanted)?);
-    let mut plan = Plan::default();
-    if !ops.is_empty() {
-        plan.push(Nft { ops });
+    Ok(ops)
+}
+
+/// Each port asked to be published, with the subnet of the bridge its lab
+/// address is in. Refuses one that leads nowhere or is taken: its host
+/// address not one of this namespace, its lab address in no subnet of the
+/// bridge, or its host port published already by vethkit elsewhere.
+fn place_publishes(context: &mut Context, asked: &Asked, bridge_index: u32) -> Result<Vec<Placed>> {
+    if asked.publishes.is_empty() {
+        return Ok(Vec::new());
     }
-    if !subnets.is_empty() {
-        let ip_forward: Key = "net.ipv4.ip_forward".parse().expect("a valid key");
-        plan.steps
-            .extend(lookup::sysctl_change(context, &None, &ip_forward, "1")?);
+    let bridge = asked.bridge;
+    let local: Vec<IpAddr> = lookup::all_addresses(context, &None)?
+        .iter()
+        .map(IpNet::addr)
+        .collect();
+    let on_bridge = lookup::addresses(context, &None, bridge, bridge_index)?;
+    let mut placed = Vec::new();
+    for publish in asked.publishes {
+        if let Some(ip) = publish.host_ip.filter(|ip| !local.contains(ip)) {
+            return Err(Error::failed(format!(
+                "cannot publish {publish}: {ip} is not an address of this host (see ip address); publish on one of its addresses, or on every address (no HOSTIP)"
+            )));
+        }
+        let to = publish.to.ip();
+        let Some(subnet) = on_bridge
+            .iter()
+            .map(IpNet::trunc)
+            .find(|net| net.contains(&to))
+        else {
+            let has: Vec<String> = on_bridge
+                .iter()
+                .filter(|net| net.addr().is_ipv4() == to.is_ipv4())
+                .map(IpNet::to_string)
+                .collect();
+            let has = match has.as_slice() {
+                [] => "no address of that family (give it one: br-attach --addr)".to_string(),
+                _ => has.join(", "),
+            };
+            return Err(Error::failed(format!(
+                "cannot publish {publish}: {to} is in no subnet of {bridge} (which has {has}), so nothing would reach it"
+            )));
+        };
+        placed.push(Placed {
+            publish: *publish,
+            subnet,
+        });
     }
-    Ok(plan)
+    for family in rules::FAMILIES {
+        let asked_here: Vec<&Publish> = rules::of_family(asked.publishes, family).collect();
+        if asked_here.is_empty() {
+            continue;
+        }
+        for listed in listed(context, &rules::prerouting(family))? {
+            let Some((owner, taken)) = listed.comment.as_deref().and_then(rules::published_by)
+            else {
+                continue;
+            };
+            let same = owner == bridge.as_str();
+            for publish in &asked_here {
+                if publish.overlaps(&taken) && !(same && **publish == taken) {
+                    return Err(Error::failed(format!(
+                        "cannot publish {publish}: {} is published already, to {} on {owner} (nat-masq --delete {owner} --publish {taken})",
+                        taken.host_side(),
+                        taken.to
+                    )));
+                }
+            }
+        }
+    }
+    Ok(placed)
 }
 
 /// The ops that add the rules of `wanted` their chains lack.

@@ -1,7 +1,7 @@
 //! `nat-masq --delete`: vethkit's rules for a bridge (or some of its
-//! subnets) removed, and vethkit's table once nothing is left in it.
+//! subnets and published ports) removed, and each of vethkit's tables once
+//! nothing is left in it.
 
-use ipnet::Ipv4Net;
 use vethkit_core::context::Context;
 use vethkit_core::name::IfName;
 use vethkit_core::nft::{self, Family, Op, TABLE};
@@ -10,29 +10,37 @@ use vethkit_core::step::nft::Nft;
 use vethkit_core::step::Step;
 use vethkit_core::{Error, Result};
 
+use crate::create::Asked;
+use crate::rules::Part;
 use crate::{listed, rules, table_handle};
 
-/// What a deletion removes: how many rules, in words, and whether the
-/// table goes.
+/// What a deletion removes: how many rules, in words, and which tables go.
 struct Removing {
     rules: String,
-    table: bool,
+    tables: Vec<Family>,
 }
 
-/// Removes vethkit's rules for `bridge` (those of `subnets`, when given),
-/// says on stderr what was removed or that there was nothing to remove,
-/// and makes the journal forget the changes now wholly undone.
-pub fn run(executor: &mut Executor, bridge: &IfName, subnets: &[Ipv4Net]) -> Result<()> {
+/// Removes vethkit's rules for the bridge asked (those of its subnets and
+/// published ports, when given), says on stderr what was removed or that
+/// there was nothing to remove, and makes the journal forget the changes
+/// now wholly undone.
+pub fn run(executor: &mut Executor, asked: &Asked) -> Result<()> {
     // Under the lock nat-masq makes rules under: no entry is recorded and
     // not yet applied while the journal is read below.
     let _lock = executor.lock_sysctls()?;
-    let (plan, removing) = plan(&mut executor.context, bridge, subnets)?;
-    let of = match subnets {
-        [] => format!("of {bridge}"),
-        _ => {
-            let subnets: Vec<String> = subnets.iter().map(Ipv4Net::to_string).collect();
-            format!("of {bridge} for {}", subnets.join(", "))
-        }
+    let bridge = asked.bridge;
+    let parts = parts(asked);
+    let (plan, removing) = plan(&mut executor.context, bridge, &parts)?;
+    let of = if parts.is_empty() {
+        format!("of {bridge}")
+    } else {
+        let named: Vec<String> = asked
+            .subnets
+            .iter()
+            .map(ToString::to_string)
+            .chain(asked.publishes.iter().map(ToString::to_string))
+            .collect();
+        format!("of {bridge} for {}", named.join(", "))
     };
     let Some(removing) = removing else {
         eprintln!("nat-masq: no rules {of} to remove");
@@ -42,12 +50,17 @@ pub fn run(executor: &mut Executor, bridge: &IfName, subnets: &[Ipv4Net]) -> Res
     if executor.mode.dry_run {
         return Ok(());
     }
-    let table = if removing.table {
-        format!(" and table ip {TABLE}")
-    } else {
-        String::new()
+    let tables: Vec<String> = removing
+        .tables
+        .iter()
+        .map(|family| format!("{family} {TABLE}"))
+        .collect();
+    let tables = match tables.as_slice() {
+        [] => String::new(),
+        [table] => format!(" and table {table}"),
+        _ => format!(" and tables {}", tables.join(" and ")),
     };
-    eprintln!("nat-masq: removed {} {of}{table}", removing.rules);
+    eprintln!("nat-masq: removed {} {of}{tables}", removing.rules);
     forget_undone(executor)
 }
 
@@ -71,26 +84,40 @@ fn forget_undone(executor: &mut Executor) -> Result<()> {
     executor.journal.forget(&undone)
 }
 
-/// The steps that remove vethkit's rules for `bridge` (those of `subnets`
-/// only, when given), and vethkit's table once nothing is left in it; and
-/// what they remove (`None`: nothing).
+/// The parts of the bridge's rules asked for: its subnets' and published
+/// ports'; none when all of them are.
+fn parts<'a>(asked: &Asked<'a>) -> Vec<Part<'a>> {
+    asked
+        .subnets
+        .iter()
+        .map(Part::Subnet)
+        .chain(asked.publishes.iter().map(Part::Publish))
+        .collect()
+}
+
+/// The steps that remove vethkit's rules for `bridge` (those of `parts`
+/// only, when given), and each of vethkit's tables once nothing is left in
+/// it; and what they remove (`None`: nothing).
 fn plan(
     context: &mut Context,
     bridge: &IfName,
-    subnets: &[Ipv4Net],
+    parts: &[Part],
 ) -> Result<(Plan, Option<Removing>)> {
     let belongs = |comment: &str| {
-        if subnets.is_empty() {
-            rules::belongs(comment, bridge, None)
+        if parts.is_empty() {
+            rules::belongs(comment, bridge, Part::All)
         } else {
-            subnets
+            parts
                 .iter()
-                .any(|subnet| rules::belongs(comment, bridge, Some(subnet)))
+                .any(|part| rules::belongs(comment, bridge, *part))
         }
     };
     let mut ops = Vec::new();
-    let mut left_in_table = 0;
+    let mut left_in_table = [0; rules::FAMILIES.len()];
     for chain in rules::all_chains() {
+        let family = rules::FAMILIES
+            .iter()
+            .position(|family| *family == chain.family);
         for rule in listed(context, &chain)? {
             match rule.comment {
                 Some(comment) if belongs(&comment) => ops.push(Op::DeleteRule {
@@ -99,7 +126,10 @@ fn plan(
                     handle: Some(rule.handle),
                     table_handle: None,
                 }),
-                _ => left_in_table += usize::from(chain.table == TABLE),
+                _ if chain.table == TABLE => {
+                    left_in_table[family.expect("a family of vethkit's tables")] += 1
+                }
+                _ => {}
             }
         }
     }
@@ -108,18 +138,24 @@ fn plan(
         1 => "1 rule".to_string(),
         count => format!("{count} rules"),
     };
-    let handle = table_handle(context)?;
-    let table = handle.is_some() && left_in_table == 0;
-    if table {
-        ops.retain(|op| !matches!(op, Op::DeleteRule { chain, .. } if chain.table == TABLE));
+    let mut tables = Vec::new();
+    for (family, left) in rules::FAMILIES.into_iter().zip(left_in_table) {
+        let handle = table_handle(context, family)?;
+        if handle.is_none() || left > 0 {
+            continue;
+        }
+        ops.retain(|op| {
+            !matches!(op, Op::DeleteRule { chain, .. } if chain.table == TABLE && chain.family == family)
+        });
         ops.push(Op::DeleteTable {
-            family: Family::Ip,
+            family,
             table: TABLE.to_string(),
             handle,
         });
+        tables.push(family);
     }
     let plan = Plan {
         steps: vec![Nft { ops }.into()],
     };
-    Ok((plan, Some(Removing { rules, table })))
+    Ok((plan, Some(Removing { rules, tables })))
 }

@@ -1,10 +1,12 @@
 //! nat-masq: the walk-through's firewall steps in nf_tables, over netlink:
-//! accept forwarding on a bridge, masquerade its subnets ([`create`]), list
-//! and delete ([`delete`]) what vethkit made.
+//! accept forwarding on a bridge, masquerade its subnets and publish ports
+//! of its hosts ([`create`]), list and delete ([`delete`]) what vethkit
+//! made.
 
 pub mod cli;
 pub mod create;
 pub mod delete;
+pub mod publish;
 pub mod rules;
 
 use vethkit_core::cli::print_line;
@@ -14,19 +16,26 @@ use vethkit_core::nft::{self, ChainRef, Family, ListedRule, COMMENT_PREFIX, TABL
 use vethkit_core::{Error, Result};
 
 pub use cli::Cli;
+use create::Asked;
 
 /// Runs nat-masq with the process's arguments.
 pub fn run() -> Result<()> {
     let cli: Cli = vethkit_core::cli::parse()?;
+    cli.check().map_err(Error::usage)?;
     let mut executor = cli.changes.executor("nat-masq")?;
     let Some(bridge) = cli.bridge.as_ref().filter(|_| !cli.list) else {
         return list(&mut executor.context, cli.bridge.as_ref(), cli.json.json);
     };
+    let asked = Asked {
+        bridge,
+        subnets: &cli.subnets,
+        publishes: &cli.publish,
+    };
     if cli.delete {
-        delete::run(&mut executor, bridge, &cli.subnets)?;
+        delete::run(&mut executor, &asked)?;
     } else {
         let _lock = executor.lock_sysctls()?;
-        let plan = create::plan(&mut executor.context, bridge, &cli.subnets)?;
+        let plan = create::plan(&mut executor.context, &asked)?;
         executor.run(&plan)?;
     }
     if cli.json.json && !executor.mode.dry_run {
@@ -41,13 +50,14 @@ fn listed(context: &mut Context, chain: &ChainRef) -> Result<Vec<ListedRule>> {
         .map_err(|error| Error::failed(format!("cannot list the rules of {chain}: {error}")))
 }
 
-/// The handle of vethkit's table (`None`: there is none), errors in words.
-fn table_handle(context: &mut Context) -> Result<Option<u64>> {
-    nft::table_handle(context.netfilter()?, Family::Ip, TABLE)
-        .map_err(|error| Error::failed(format!("cannot look up table ip {TABLE}: {error}")))
+/// The handle of vethkit's table of `family` (`None`: there is none),
+/// errors in words.
+fn table_handle(context: &mut Context, family: Family) -> Result<Option<u64>> {
+    nft::table_handle(context.netfilter()?, family, TABLE)
+        .map_err(|error| Error::failed(format!("cannot look up table {family} {TABLE}: {error}")))
 }
 
-/// Prints vethkit's rules (those of `bridge`, when given): `ip TABLE
+/// Prints vethkit's rules (those of `bridge`, when given): `FAMILY TABLE
 /// CHAIN handle N: COMMENT`, or JSON.
 fn list(context: &mut Context, bridge: Option<&IfName>, json: bool) -> Result<()> {
     let mut found = Vec::new();
@@ -57,7 +67,7 @@ fn list(context: &mut Context, bridge: Option<&IfName>, json: bool) -> Result<()
                 continue;
             };
             let shown = match bridge {
-                Some(bridge) => rules::belongs(&comment, bridge, None),
+                Some(bridge) => rules::belongs(&comment, bridge, rules::Part::All),
                 None => comment.starts_with(COMMENT_PREFIX),
             };
             if shown {

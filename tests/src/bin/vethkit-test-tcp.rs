@@ -5,10 +5,14 @@
 //! two seconds. For transfers: `vethkit-test-tcp receive ADDR:PORT` prints
 //! "listening", accepts one connection, reads it to its end and prints how
 //! many bytes came and whether they are the pattern `send` writes;
-//! `vethkit-test-tcp send ADDR:PORT BYTES` sends that many.
+//! `vethkit-test-tcp send ADDR:PORT BYTES` sends that many. For UDP:
+//! `vethkit-test-tcp udp-listen ADDR:PORT` prints "listening", takes one
+//! datagram, prints its sender's address and answers "hello";
+//! `vethkit-test-tcp udp-ask ADDR:PORT` sends one and prints the answer,
+//! or fails within two seconds.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -16,7 +20,7 @@ fn main() -> ExitCode {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     let (Some(mode), Some(address)) = (arguments.first(), arguments.get(1)) else {
         eprintln!(
-            "usage: vethkit-test-tcp listen|connect|receive ADDR:PORT, or send ADDR:PORT BYTES"
+            "usage: vethkit-test-tcp listen|connect|receive|udp-listen|udp-ask ADDR:PORT, or send ADDR:PORT BYTES"
         );
         return ExitCode::from(2);
     };
@@ -28,12 +32,14 @@ fn main() -> ExitCode {
         "listen" => listen(address),
         "connect" => connect(address),
         "receive" => receive(address),
+        "udp-listen" => udp_listen(address),
+        "udp-ask" => udp_ask(address),
         "send" => match arguments.get(2).and_then(|bytes| bytes.parse().ok()) {
             Some(bytes) => send(address, bytes),
             None => Err(std::io::Error::other("send needs a number of bytes")),
         },
         _ => Err(std::io::Error::other(
-            "mode is listen, connect, receive or send",
+            "mode is listen, connect, receive, send, udp-listen or udp-ask",
         )),
     };
     match result {
@@ -96,4 +102,32 @@ fn send(address: SocketAddr, bytes: usize) -> std::io::Result<()> {
     let data: Vec<u8> = (0..bytes).map(pattern).collect();
     stream.write_all(&data)?;
     stream.shutdown(std::net::Shutdown::Write)
+}
+
+fn udp_listen(address: SocketAddr) -> std::io::Result<()> {
+    let socket = UdpSocket::bind(address)?;
+    println!("listening");
+    std::io::stdout().flush()?;
+    let mut datagram = [0; 512];
+    let (_, peer) = socket.recv_from(&mut datagram)?;
+    println!("{}", peer.ip());
+    socket.send_to(b"hello\n", peer).map(|_| ())
+}
+
+fn udp_ask(address: SocketAddr) -> std::io::Result<()> {
+    let unspecified: SocketAddr = if address.is_ipv4() {
+        "0.0.0.0:0"
+    } else {
+        "[::]:0"
+    }
+    .parse()
+    .expect("an address");
+    let socket = UdpSocket::bind(unspecified)?;
+    socket.set_read_timeout(Some(Duration::from_secs(2)))?;
+    socket.connect(address)?;
+    socket.send(b"hi\n")?;
+    let mut answer = [0; 512];
+    let length = socket.recv(&mut answer)?;
+    print!("{}", String::from_utf8_lossy(&answer[..length]));
+    Ok(())
 }

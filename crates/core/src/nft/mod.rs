@@ -14,6 +14,7 @@ mod listing;
 mod undo;
 
 use std::fmt;
+use std::net::SocketAddr;
 
 use ipnet::IpNet;
 use netlink_packet_netfilter::nftables::NfTablesMessage;
@@ -123,6 +124,35 @@ fn message(family: Family, inner: NfTablesMessage) -> NetfilterMessage {
     NetfilterMessage::new(NetfilterHeader::new(family.protocol(), 0, 0), inner)
 }
 
+/// The transport protocol of a port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Protocol {
+    /// TCP.
+    Tcp,
+    /// UDP.
+    Udp,
+}
+
+impl Protocol {
+    /// Its number, as the IP header (and `meta l4proto`) carries it.
+    pub fn number(self) -> u8 {
+        match self {
+            Protocol::Tcp => 6,
+            Protocol::Udp => 17,
+        }
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+        })
+    }
+}
+
 /// What a rule matches on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -137,6 +167,16 @@ pub enum Match {
     Saddr(IpNet),
     /// `ip daddr NET` or `ip6 daddr NET`
     Daddr(IpNet),
+    /// `ip daddr != NET` or `ip6 daddr != NET`
+    DaddrNot(IpNet),
+    /// `fib daddr type local`: addressed to this namespace.
+    DaddrLocal,
+    /// `tcp dport PORT` or `udp dport PORT`
+    Dport(Protocol, u16),
+    /// `tcp sport PORT` or `udp sport PORT`
+    Sport(Protocol, u16),
+    /// `ct status dnat`: of a connection whose destination was translated.
+    DestinationTranslated,
 }
 
 /// What a rule does.
@@ -147,6 +187,8 @@ pub enum Action {
     Accept,
     /// `masquerade`
     Masquerade,
+    /// `dnat to ADDR:PORT`
+    Dnat(SocketAddr),
 }
 
 /// A rule, with its `vethkit:` comment.
@@ -180,6 +222,22 @@ pub enum BaseChain {
     Forward,
     /// `type nat hook postrouting priority 100; policy accept;`
     Postrouting,
+    /// `type nat hook prerouting priority -100; policy accept;`
+    Prerouting,
+    /// `type nat hook output priority -100; policy accept;`
+    Output,
+}
+
+impl BaseChain {
+    /// Its type, hook and priority, as `nft` names them.
+    pub(crate) fn hooked(self) -> (&'static str, &'static str, i32) {
+        match self {
+            BaseChain::Forward => ("filter", "forward", 0),
+            BaseChain::Postrouting => ("nat", "postrouting", 100),
+            BaseChain::Prerouting => ("nat", "prerouting", -100),
+            BaseChain::Output => ("nat", "output", -100),
+        }
+    }
 }
 
 /// One operation of a transaction.
@@ -264,6 +322,11 @@ impl fmt::Display for Match {
             Match::OifnameNot(name) => write!(f, "oifname != {}", nft_quoted(name.as_str())),
             Match::Saddr(net) => write!(f, "{} saddr {net}", family(net)),
             Match::Daddr(net) => write!(f, "{} daddr {net}", family(net)),
+            Match::DaddrNot(net) => write!(f, "{} daddr != {net}", family(net)),
+            Match::DaddrLocal => f.write_str("fib daddr type local"),
+            Match::Dport(protocol, port) => write!(f, "{protocol} dport {port}"),
+            Match::Sport(protocol, port) => write!(f, "{protocol} sport {port}"),
+            Match::DestinationTranslated => f.write_str("ct status dnat"),
         }
     }
 }
@@ -274,11 +337,12 @@ impl fmt::Display for Rule {
         for matching in &self.matches {
             write!(f, "{matching} ")?;
         }
-        let action = match self.action {
-            Action::Accept => "accept",
-            Action::Masquerade => "masquerade",
-        };
-        write!(f, "{action} comment {}", nft_quoted(&self.comment))
+        match self.action {
+            Action::Accept => f.write_str("accept")?,
+            Action::Masquerade => f.write_str("masquerade")?,
+            Action::Dnat(to) => write!(f, "dnat to {to}")?,
+        }
+        write!(f, " comment {}", nft_quoted(&self.comment))
     }
 }
 
@@ -288,10 +352,7 @@ impl fmt::Display for Op {
         match self {
             Op::AddTable { family, table } => write!(f, "add table {family} {table}"),
             Op::AddChain { chain, base } => {
-                let (kind, hook, priority) = match base {
-                    BaseChain::Forward => ("filter", "forward", 0),
-                    BaseChain::Postrouting => ("nat", "postrouting", 100),
-                };
+                let (kind, hook, priority) = base.hooked();
                 write!(
                     f,
                     "add chain {chain} {{ type {kind} hook {hook} priority {priority}; policy accept; }}"

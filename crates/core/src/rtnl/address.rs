@@ -13,7 +13,13 @@ use crate::netlink::KernelError;
 
 /// The addresses on a link, with their prefix lengths.
 pub fn addresses(socket: &mut RouteSocket, index: u32) -> Result<Vec<IpNet>, KernelError> {
-    let found = dump(socket, index, AddressFamily::Unspec)?;
+    let found = dump(socket, Some(index), AddressFamily::Unspec)?;
+    Ok(found.into_iter().map(|(address, _)| address).collect())
+}
+
+/// The addresses on every link of the socket's namespace.
+pub fn all_addresses(socket: &mut RouteSocket) -> Result<Vec<IpNet>, KernelError> {
+    let found = dump(socket, None, AddressFamily::Unspec)?;
     Ok(found.into_iter().map(|(address, _)| address).collect())
 }
 
@@ -21,7 +27,7 @@ pub fn addresses(socket: &mut RouteSocket, index: u32) -> Result<Vec<IpNet>, Ker
 /// a source, or to answer neighbour solicitations) until duplicate address
 /// detection ends, or, for a `nodad` one, until the link is ready.
 pub fn tentative(socket: &mut RouteSocket, index: u32) -> Result<Vec<IpNet>, KernelError> {
-    let found = dump(socket, index, AddressFamily::Inet6)?;
+    let found = dump(socket, Some(index), AddressFamily::Inet6)?;
     Ok(found
         .into_iter()
         .filter(|(_, flags)| flags.contains(AddressFlags::Tentative))
@@ -29,22 +35,23 @@ pub fn tentative(socket: &mut RouteSocket, index: u32) -> Result<Vec<IpNet>, Ker
         .collect())
 }
 
-/// The addresses of `family` on a link, each with its flags.
+/// The addresses of `family` on a link (on every link: `None`), each with
+/// its flags.
 fn dump(
     socket: &mut RouteSocket,
-    index: u32,
+    index: Option<u32>,
     family: AddressFamily,
 ) -> Result<Vec<(IpNet, AddressFlags)>, KernelError> {
     let mut request = AddressMessage::default();
     request.header.family = family;
-    request.header.index = index;
+    request.header.index = index.unwrap_or(0);
     let replies = socket.dump(RouteNetlinkMessage::GetAddress(request))?;
     let mut found = Vec::new();
     for reply in replies {
         let RouteNetlinkMessage::NewAddress(message) = reply else {
             continue;
         };
-        if message.header.index != index {
+        if index.is_some_and(|index| message.header.index != index) {
             continue;
         }
         let mut address = None;

@@ -6,7 +6,7 @@ mod fdb;
 mod link;
 mod route;
 
-pub use address::{add_address, addresses, delete_address, tentative};
+pub use address::{add_address, addresses, all_addresses, delete_address, tentative};
 pub use fdb::{append_flood_remote, delete_flood_remote, flood_remotes};
 pub use link::{
     create_link, delete_group, delete_link, each_port_of, link_by_index, link_by_name, links,
