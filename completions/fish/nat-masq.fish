@@ -1,4 +1,5 @@
-complete -c nat-masq -l delete -d 'Remove vethkit\'s rules for BRIDGE (only those of SUBNETs, when given)'
+complete -c nat-masq -s p -l publish -d 'Send connections to HOSTPORT (on HOSTIP, or on every address of this host) on to ADDR:PORT, a host on the bridge; IPv6 addresses in brackets; TCP unless /udp (repeatable)' -r
+complete -c nat-masq -l delete -d 'Remove vethkit\'s rules for BRIDGE (only those of SUBNETs and published ports, when given)'
 complete -c nat-masq -l list -d 'Show vethkit\'s rules (those of BRIDGE, when given)'
 complete -c nat-masq -s v -l verbose -d 'Print each change on stderr, as its command, as it is made'
 complete -c nat-masq -s j -l json -d 'Print the rules as one JSON array: those of BRIDGE once done, or all of vethkit\'s with no BRIDGE'
@@ -34,4 +35,4 @@ function __vethkit_position --description 'How many words before the cursor are 
     echo $count
 end
 
-complete -c nat-masq -n 'test (__vethkit_position) -eq 0' -x -a '(__vethkit_interfaces)'
+complete -c nat-masq -n 'test (__vethkit_position -p --publish) -eq 0' -x -a '(__vethkit_interfaces)'

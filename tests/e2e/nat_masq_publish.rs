@@ -260,6 +260,8 @@ fn publishes_leave_foreign_rules_alone_and_go_exactly() {
         nat-masq --dry-run $publish
         section list
         nat-masq --list | sed 's/ handle [0-9]*//'
+        section json
+        nat-masq --list --json br0
         section iptables
         iptables -S FORWARD
         section ip6tables
@@ -316,6 +318,19 @@ fn publishes_leave_foreign_rules_alone_and_go_exactly() {
             "no {line} in:\n{list}"
         );
     }
+    let json: serde_json::Value = serde_json::from_str(&run.section("json")).expect("JSON");
+    let of = |family: &str| {
+        json.as_array()
+            .expect("a JSON array")
+            .iter()
+            .filter(|rule| rule["family"] == family)
+            .count()
+    };
+    assert_eq!(
+        (of("ip"), of("ip6")),
+        (14, 14),
+        "each family: 5 forward accepts and 5 in filter FORWARD, a masquerade, a hairpin, 2 DNATs"
+    );
     assert_eq!(
         run.section("iptables"),
         "-P FORWARD DROP\n\

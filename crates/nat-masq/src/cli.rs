@@ -158,15 +158,16 @@ pub const MANUAL: Manual = Manual {
         },
         Example {
             command: "nat-masq br0 10.1.1.0/24 --publish 8080:10.1.1.3:80",
-            does: "Also send TCP connections to port 8080 of any address of this host on to 10.1.1.3 port 80: \
-                   those from outside (the server sees the client's address), those the host makes itself \
-                   (except to 127.0.0.1, which is refused as a HOSTIP too: the kernel does not forward \
-                   loopback traffic), and those from the lab's own hosts, masqueraded as the bridge's \
-                   address so that the replies come back the same way.",
+            does: "Also send TCP connections to port 8080 of any address of this host on to 10.1.1.3 \
+                   port 80 (in a subnet of br0, here 10.1.1.1/16): those from outside (the server sees \
+                   the client's address), those the host makes itself (except to 127.0.0.1: the \
+                   kernel does not forward loopback traffic, and 127.0.0.1 as a HOSTIP is refused), and \
+                   those from hosts of 10.1.0.0/16, masqueraded as the bridge's address so that the \
+                   replies come back through this host.",
             replaces: &[
                 "iptables -t nat -A PREROUTING -m addrtype --dst-type LOCAL -p tcp --dport 8080 -j DNAT --to-destination 10.1.1.3:80",
                 "iptables -t nat -A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -p tcp --dport 8080 -j DNAT --to-destination 10.1.1.3:80",
-                "nft add rule ip nat POSTROUTING iifname br0 oifname br0 ip daddr 10.1.1.3 tcp dport 80 ct status dnat masquerade",
+                "iptables -t nat -A POSTROUTING -o br0 -s 10.1.0.0/16 -d 10.1.1.3 -p tcp --dport 80 -m conntrack --ctstate DNAT -j MASQUERADE",
                 "iptables -A FORWARD -o br0 -d 10.1.1.3 -p tcp --dport 80 -j ACCEPT",
                 "iptables -A FORWARD -i br0 -s 10.1.1.3 -p tcp --sport 80 -j ACCEPT",
             ],
