@@ -79,6 +79,10 @@ fn published_ports_are_reached(setup: &str) {
         serve ns3 listen [fd00:1::3]:80
         netns-exec outside vethkit-test-tcp connect [2001:db8::2]:8080
         seen
+        section host6
+        serve ns3 listen [fd00:1::3]:80
+        vethkit-test-tcp connect [2001:db8::2]:8080
+        seen
         section lab6
         serve ns3 listen [fd00:1::3]:80
         netns-exec ns4 vethkit-test-tcp connect [2001:db8::2]:8080
@@ -103,6 +107,7 @@ fn published_ports_are_reached(setup: &str) {
         "hairpin: the bridge's address"
     );
     assert_eq!(run.section("outside6"), "hello\n2001:db8::1");
+    assert_eq!(run.section("host6"), "hello\n2001:db8::2");
     assert_eq!(run.section("lab6"), "hello\nfd00:1::1");
 }
 
