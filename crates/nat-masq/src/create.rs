@@ -100,11 +100,11 @@ pub fn plan(context: &mut Context, asked: &Asked) -> Result<Plan> {
             lookup::no_interface(bridge, &None)
         )));
     };
+    let placed = place_publishes(context, asked, link.index)?;
     let families = asked.families();
     for family in &families {
         refuse_legacy_iptables(*family)?;
     }
-    let placed = place_publishes(context, asked, link.index)?;
     let mut ops = Vec::new();
     for family in families.iter().copied() {
         ops.extend(family_ops(context, asked, &placed, family)?);
