@@ -70,6 +70,10 @@ fn published_ports_are_reached(setup: &str) {
         serve ns3 listen 10.1.1.3:80
         vethkit-test-tcp connect 203.0.113.2:8080
         seen
+        section loopback
+        serve ns3 listen 10.1.1.3:80
+        vethkit-test-tcp connect 127.0.0.1:8080 2>/dev/null || echo "not published"
+        kill $!; wait
         section lab
         serve ns3 listen 10.1.1.3:80
         netns-exec ns4 vethkit-test-tcp connect 203.0.113.2:8080
@@ -101,6 +105,7 @@ fn published_ports_are_reached(setup: &str) {
         "hello\n203.0.113.2",
         "the host's address"
     );
+    assert_eq!(run.section("loopback"), "not published");
     assert_eq!(
         run.section("lab"),
         "hello\n10.1.1.1",
@@ -164,6 +169,7 @@ fn ipv6_subnets_are_masqueraded_as_the_uplink() {
         netns-exec ns3 vethkit-test-tcp connect [2001:db8::1]:8080 2>/dev/null || echo unreachable
         kill $!; wait
         nat-masq br0 fd00:1::/64
+        dad_done
         section after
         serve outside listen [2001:db8::1]:8080
         netns-exec ns3 vethkit-test-tcp connect [2001:db8::1]:8080
@@ -277,6 +283,10 @@ fn publishes_leave_foreign_rules_alone_and_go_exactly() {
         nat-masq --list | grep -c 'publish 8080:10.1.1.3:80' || true
         nat-masq --list | grep -c 'publish 8080:\[fd00:1::3\]:80'
         foreign | diff /run/foreign - && echo identical
+        section all
+        nat-masq --delete br0 2>&1
+        foreign | diff /run/foreign - && echo identical
+        nft list tables
         netns-reset --all
         section reset
         nft list ruleset | diff /run/before - && echo same
@@ -301,7 +311,7 @@ fn publishes_leave_foreign_rules_alone_and_go_exactly() {
         ),
         (
             "ip vethkit postrouting",
-            "vethkit: br0 publish 8080:10.1.1.3:80/tcp hairpin",
+            "vethkit: br0 publish 8080:10.1.1.3:80/tcp hairpin 10.1.0.0/16",
         ),
         (
             "ip filter FORWARD",
@@ -360,7 +370,39 @@ fn publishes_leave_foreign_rules_alone_and_go_exactly() {
         run.section("deleted"),
         "nat-masq: removed 7 rules of br0 for 8080:10.1.1.3:80/tcp\n0\n7\nidentical"
     );
+    assert_eq!(
+        run.section("all"),
+        "nat-masq: removed 21 rules of br0 and tables ip vethkit and ip6 vethkit\n\
+         identical\n\
+         table inet other\n\
+         table ip filter\n\
+         table ip6 filter"
+    );
     assert_eq!(run.section("reset"), "same");
+}
+
+/// Turning IPv6 forwarding on stops an interface with `accept_ra` 1
+/// taking router advertisements: nat-masq says so when its default route
+/// came from one, and leaves it alone.
+#[test]
+fn an_interface_losing_its_advertised_route_is_warned_about() {
+    let run = sandbox(&format!(
+        r#"
+        {FAKE_OUTSIDE}
+        ip link add br0 type bridge
+        ip -6 route add default via fe80::1 dev uplink proto ra
+        section warning
+        nat-masq br0 fd00:1::/64 2>&1
+        section accept_ra
+        sysctl -n net.ipv6.conf.uplink.accept_ra
+        "#
+    ))
+    .ok();
+    assert_eq!(
+        run.section("warning"),
+        "nat-masq: warning: with IPv6 forwarding on, uplink takes no more router advertisements (accept_ra is 1), and its default route came from one: keep it with sysctl-set net.ipv6.conf.uplink.accept_ra=2"
+    );
+    assert_eq!(run.section("accept_ra"), "1", "not vethkit's to change");
 }
 
 #[test]
@@ -379,7 +421,19 @@ fn bad_publishes_are_one_line_errors_and_change_nothing() {
                 bridge,
                 "nat-masq br0 --publish 8080:10.9.0.3:80",
                 1,
-                "cannot publish 8080:10.9.0.3:80/tcp: 10.9.0.3 is in no subnet of br0 (which has 10.1.1.1/16)",
+                "cannot publish 8080:10.9.0.3:80/tcp: 10.9.0.3 is in no subnet of br0 (10.1.1.1/16), so nothing would reach it",
+            ),
+            (
+                bridge,
+                "nat-masq br0 --publish 8080:[fd00:1::3]:80",
+                1,
+                "cannot publish 8080:[fd00:1::3]:80/tcp: br0 has no IPv6 address, so nothing would reach fd00:1::3 (give it one with br-attach br0 --addr)",
+            ),
+            (
+                bridge,
+                "nat-masq br0 --publish 8080:[fe80::3]:80",
+                2,
+                "fe80::3 cannot be the lab address a port is published to: it is link-local",
             ),
             (
                 bridge,

@@ -216,6 +216,18 @@ pub fn default_routes(
     })
 }
 
+/// The devices in `netns` whose IPv6 default route came from a router
+/// advertisement, by index.
+pub fn router_advertised(context: &mut Context, netns: &Netns) -> Result<Vec<u32>> {
+    let socket = context.socket(netns.as_ref())?;
+    rtnl::router_advertised(socket).map_err(|error| {
+        Error::failed(format!(
+            "cannot list routes: {error}{}",
+            in_netns(netns.as_ref())
+        ))
+    })
+}
+
 /// The value of the sysctl `key` in `netns`.
 pub fn sysctl(context: &mut Context, netns: &Netns, key: &Key) -> Result<String> {
     let value = context.inside(netns.as_ref(), || sysctl::read(key))?;

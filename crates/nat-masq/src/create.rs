@@ -8,7 +8,6 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use vethkit_core::context::Context;
 use vethkit_core::lookup;
-use vethkit_core::name::IfName;
 use vethkit_core::nft::{self, ChainRef, Family, Op, Rule, TABLE};
 use vethkit_core::plan::Plan;
 use vethkit_core::step::nft::Nft;
@@ -17,7 +16,7 @@ use vethkit_core::{Error, Result};
 
 use crate::publish::Publish;
 use crate::rules::Placed;
-use crate::{listed, rules, table_handle};
+use crate::{listed, rules, table_handle, Asked};
 
 /// Legacy iptables keeps its own FORWARD chain outside nf_tables, where
 /// nothing vethkit adds can get past its DROP policy: refuse rather than
@@ -57,39 +56,6 @@ fn chain_exists(context: &mut Context, chain: &ChainRef) -> Result<bool> {
 /// The rules wanted in each chain, and whether they go at its start.
 type Wanted = Vec<(ChainRef, Vec<Rule>, bool)>;
 
-/// What nat-masq is asked to make for a bridge.
-pub struct Asked<'a> {
-    /// The bridge.
-    pub bridge: &'a IfName,
-    /// Its subnets to masquerade.
-    pub subnets: &'a [IpNet],
-    /// The ports to publish.
-    pub publishes: &'a [Publish],
-}
-
-impl Asked<'_> {
-    /// The families with rules to make: those of the subnets and published
-    /// ports; IPv4 alone when there are none (the walk-through's step).
-    fn families(&self) -> Vec<Family> {
-        let families: Vec<Family> = rules::FAMILIES
-            .into_iter()
-            .filter(|family| self.routes(*family))
-            .collect();
-        if families.is_empty() {
-            vec![Family::Ip]
-        } else {
-            families
-        }
-    }
-
-    /// Whether traffic of `family` is routed through the host: there are
-    /// subnets or published ports of it.
-    fn routes(&self, family: Family) -> bool {
-        self.subnets.iter().any(|subnet| family.can_match(subnet))
-            || rules::of_family(self.publishes, family).next().is_some()
-    }
-}
-
 /// The steps that make the rules asked exist once: one atomic batch, then
 /// forwarding turned on for each family routed.
 pub fn plan(context: &mut Context, asked: &Asked) -> Result<Plan> {
@@ -113,17 +79,42 @@ pub fn plan(context: &mut Context, asked: &Asked) -> Result<Plan> {
     if !ops.is_empty() {
         plan.push(Nft { ops });
     }
-    for family in families.iter().filter(|family| asked.routes(**family)) {
+    for family in rules::FAMILIES
+        .into_iter()
+        .filter(|family| asked.routes(*family))
+    {
         let forwarding: Key = match family {
             Family::Ip6 => "net.ipv6.conf.all.forwarding",
             _ => "net.ipv4.ip_forward",
         }
         .parse()
         .expect("a valid key");
-        plan.steps
-            .extend(lookup::sysctl_change(context, &None, &forwarding, "1")?);
+        let change = lookup::sysctl_change(context, &None, &forwarding, "1")?;
+        if change.is_some() && family == Family::Ip6 {
+            warn_of_router_advertisements(context)?;
+        }
+        plan.steps.extend(change);
     }
     Ok(plan)
+}
+
+/// Says which interfaces will lose their IPv6 default route: with
+/// forwarding on, one whose `accept_ra` is 1 no longer takes the router
+/// advertisements its route came from, and the route expires. vethkit
+/// leaves the interface alone (it was not named); the fix is given.
+fn warn_of_router_advertisements(context: &mut Context) -> Result<()> {
+    for index in lookup::router_advertised(context, &None)? {
+        let name = lookup::link_name(context, &None, index)?;
+        let Ok(key) = format!("net/ipv6/conf/{name}/accept_ra").parse::<Key>() else {
+            continue;
+        };
+        if lookup::sysctl(context, &None, &key)?.trim() == "1" {
+            eprintln!(
+                "nat-masq: warning: with IPv6 forwarding on, {name} takes no more router advertisements (accept_ra is 1), and its default route came from one: keep it with sysctl-set {key}=2"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The ops that make what is missing of the rules asked, in `family`.
@@ -207,13 +198,16 @@ fn place_publishes(context: &mut Context, asked: &Asked, bridge_index: u32) -> R
                 .filter(|net| net.addr().is_ipv4() == to.is_ipv4())
                 .map(IpNet::to_string)
                 .collect();
-            let has = match has.as_slice() {
-                [] => "no address of that family (give it one: br-attach --addr)".to_string(),
-                _ => has.join(", "),
-            };
-            return Err(Error::failed(format!(
-                "cannot publish {publish}: {to} is in no subnet of {bridge} (which has {has}), so nothing would reach it"
-            )));
+            let family = if to.is_ipv4() { "IPv4" } else { "IPv6" };
+            return Err(Error::failed(match has.as_slice() {
+                [] => format!(
+                    "cannot publish {publish}: {bridge} has no {family} address, so nothing would reach {to} (give it one with br-attach {bridge} --addr)"
+                ),
+                _ => format!(
+                    "cannot publish {publish}: {to} is in no subnet of {bridge} ({}), so nothing would reach it",
+                    has.join(", ")
+                ),
+            }));
         };
         placed.push(Placed {
             publish: *publish,
@@ -221,7 +215,11 @@ fn place_publishes(context: &mut Context, asked: &Asked, bridge_index: u32) -> R
         });
     }
     for family in rules::FAMILIES {
-        let asked_here: Vec<&Publish> = rules::of_family(asked.publishes, family).collect();
+        let asked_here: Vec<&Publish> = asked
+            .publishes
+            .iter()
+            .filter(|publish| publish.family() == family)
+            .collect();
         if asked_here.is_empty() {
             continue;
         }

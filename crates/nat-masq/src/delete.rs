@@ -10,9 +10,8 @@ use vethkit_core::step::nft::Nft;
 use vethkit_core::step::Step;
 use vethkit_core::{Error, Result};
 
-use crate::create::Asked;
 use crate::rules::Part;
-use crate::{listed, rules, table_handle};
+use crate::{listed, rules, table_handle, Asked};
 
 /// What a deletion removes: how many rules, in words, and which tables go.
 struct Removing {

@@ -9,6 +9,7 @@ pub mod delete;
 pub mod publish;
 pub mod rules;
 
+use ipnet::IpNet;
 use vethkit_core::cli::print_line;
 use vethkit_core::context::Context;
 use vethkit_core::name::IfName;
@@ -16,7 +17,7 @@ use vethkit_core::nft::{self, ChainRef, Family, ListedRule, COMMENT_PREFIX, TABL
 use vethkit_core::{Error, Result};
 
 pub use cli::Cli;
-use create::Asked;
+use publish::Publish;
 
 /// Runs nat-masq with the process's arguments.
 pub fn run() -> Result<()> {
@@ -42,6 +43,42 @@ pub fn run() -> Result<()> {
         list(&mut executor.context, Some(bridge), true)?;
     }
     Ok(())
+}
+
+/// What nat-masq is asked to make for a bridge.
+pub struct Asked<'a> {
+    /// The bridge.
+    pub bridge: &'a IfName,
+    /// Its subnets to masquerade.
+    pub subnets: &'a [IpNet],
+    /// The ports to publish.
+    pub publishes: &'a [Publish],
+}
+
+impl Asked<'_> {
+    /// The families with rules to make: those of the subnets and published
+    /// ports; IPv4 alone when there are none (the walk-through's step).
+    fn families(&self) -> Vec<Family> {
+        let families: Vec<Family> = rules::FAMILIES
+            .into_iter()
+            .filter(|family| self.routes(*family))
+            .collect();
+        if families.is_empty() {
+            vec![Family::Ip]
+        } else {
+            families
+        }
+    }
+
+    /// Whether traffic of `family` is routed through the host: there are
+    /// subnets or published ports of it.
+    fn routes(&self, family: Family) -> bool {
+        self.subnets.iter().any(|subnet| family.can_match(subnet))
+            || self
+                .publishes
+                .iter()
+                .any(|publish| publish.family() == family)
+    }
 }
 
 /// The rules of `chain`, errors in words.

@@ -55,12 +55,6 @@ impl Publish {
     }
 }
 
-impl AsRef<Publish> for Publish {
-    fn as_ref(&self) -> &Publish {
-        self
-    }
-}
-
 /// An address as it is written before a port: IPv6 in brackets.
 fn bracketed(ip: IpAddr) -> String {
     match ip {
@@ -105,10 +99,12 @@ pub fn parse(text: &str) -> Result<Publish, String> {
             ))
         }
     };
-    let host_ip = host_ip
-        .map(|field| address(field, "the host address a port is published on"))
-        .transpose()?;
-    let addr = address(addr, "the lab address a port is published to")?;
+    let host_ip = match host_ip {
+        // Docker's spelling of every address.
+        Some(&"0.0.0.0") | Some(&"[::]") | None => None,
+        Some(field) => Some(address(field, Role::Host)?),
+    };
+    let addr = address(addr, Role::Lab)?;
     if let Some(host_ip) = host_ip {
         if host_ip.is_ipv4() != addr.is_ipv4() {
             return Err(format!(
@@ -146,44 +142,70 @@ fn fields(spec: &str) -> Option<Vec<&str>> {
     }
 }
 
-/// An address field: IPv4 as it is, IPv6 in brackets; never loopback,
-/// whose connections the kernel does not route into a lab.
-fn address(field: &str, role: &str) -> Result<IpAddr, String> {
+/// Which address of a published port a field is.
+#[derive(Clone, Copy)]
+enum Role {
+    /// HOSTIP: the host's, connections arrive at.
+    Host,
+    /// ADDR: the lab host's, they are sent on to.
+    Lab,
+}
+
+/// An address field: IPv4 as it is, IPv6 in brackets; never loopback or
+/// link-local, whose packets the kernel does not forward.
+fn address(field: &str, role: Role) -> Result<IpAddr, String> {
+    let what = match role {
+        Role::Host => "the host address a port is published on",
+        Role::Lab => "the lab address a port is published to",
+    };
     let ip = match field
         .strip_prefix('[')
         .and_then(|inner| inner.strip_suffix(']'))
     {
-        Some(inner) => match parse_host_ip(inner, role)? {
+        Some(inner) => match parse_host_ip(inner, what)? {
             IpAddr::V6(v6) => IpAddr::V6(v6),
             IpAddr::V4(v4) => {
                 return Err(format!("{v4} is IPv4: only IPv6 addresses go in brackets"))
             }
         },
-        None => match parse_host_ip(field, role)? {
+        None => match parse_host_ip(field, what)? {
             IpAddr::V4(v4) => IpAddr::V4(v4),
             IpAddr::V6(v6) => return Err(format!("[{v6}]: an IPv6 address goes in brackets")),
         },
     };
+    let advice = match role {
+        Role::Host => "publish on an address of an interface, or on every address (no HOSTIP)",
+        Role::Lab => "give the address of a host on the bridge",
+    };
     if ip.is_loopback() {
-        let localnet = match ip {
-            IpAddr::V4(_) => "it needs net.ipv4.conf.all.route_localnet=1, which lets the network reach 127.0.0.0/8",
-            IpAddr::V6(_) => "the kernel never routes ::1 off the host",
+        let why = match (ip, role) {
+            (IpAddr::V4(_), Role::Host) => "connections to it are not forwarded into a lab without net.ipv4.conf.all.route_localnet=1, which lets the network reach 127.0.0.0/8",
+            _ => "the kernel never forwards loopback traffic",
         };
         return Err(format!(
-            "{ip} cannot be {role}: it is a loopback address, and connections to it are not forwarded into a lab ({localnet}); publish on an address of an interface, or on every address (no HOSTIP)"
+            "{ip} cannot be {what}: it is a loopback address ({why}); {advice}"
+        ));
+    }
+    if matches!(ip, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80) {
+        return Err(format!(
+            "{ip} cannot be {what}: it is link-local, and the kernel never forwards link-local traffic; {advice}"
         ));
     }
     Ok(ip)
 }
 
-/// A port number, 1 to 65535.
+/// A port number, 1 to 65535, in decimal digits.
 fn port_number(field: &str) -> Result<u16, String> {
-    match field.parse::<u32>() {
-        Ok(port @ 1..=65535) => Ok(port as u16),
-        Ok(port) => Err(format!("port {port} is out of range: a port is 1 to 65535")),
-        Err(_) => Err(format!(
+    if field.is_empty() || !field.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err(format!(
             "{} is not a port number (1 to 65535)",
             quoted(field)
+        ));
+    }
+    match field.trim_start_matches('0').parse::<u16>() {
+        Ok(port @ 1..) => Ok(port),
+        _ => Err(format!(
+            "port {field} is out of range: a port is 1 to 65535"
         )),
     }
 }
@@ -222,6 +244,10 @@ mod tests {
         assert!(refused("8080:10.1.1.3").contains("is not a port to publish"));
         assert!(refused("8080:[fd00::3:80").contains("is not a port to publish"));
         assert!(refused("a:10.1.1.3:80").contains("\"a\" is not a port number"));
+        assert!(refused("+80:10.1.1.3:80").contains("\"+80\" is not a port number"));
+        assert!(refused("99999999999:10.1.1.3:80").contains("port 99999999999 is out of range"));
+        assert!(refused("8080:[fe80::3]:80").contains("link-local"));
+        assert!(refused("8080:127.0.0.1:80").contains("give the address of a host on the bridge"));
         assert!(refused("127.0.0.1:8080:10.1.1.3:80").contains("route_localnet"));
         assert!(refused("[::1]:8080:[fd00::3]:80").contains("loopback"));
         assert!(refused("203.0.113.2:8080:[fd00::3]:80").contains("different families"));

@@ -3,8 +3,6 @@
 //! in table `ip vethkit`, IPv6 rules in `ip6 vethkit`, as iptables and
 //! ip6tables keep theirs apart.
 
-use std::net::IpAddr;
-
 use ipnet::IpNet;
 use vethkit_core::name::IfName;
 use vethkit_core::nft::{Action, BaseChain, ChainRef, Family, Match, Rule, COMMENT_PREFIX, TABLE};
@@ -123,11 +121,6 @@ pub struct Placed {
     pub subnet: IpNet,
 }
 
-/// The whole of one address, as a prefix.
-fn host(ip: IpAddr) -> IpNet {
-    IpNet::from(ip)
-}
-
 /// The forward accepts of `family`: between the bridge's ports; for each
 /// subnet, its traffic out and the replies back in; for each published
 /// port, the connections to it and their replies.
@@ -164,7 +157,7 @@ pub fn forward_rules(
         rules.push(Rule {
             matches: vec![
                 Match::Oifname(bridge.clone()),
-                Match::Daddr(host(to.ip())),
+                Match::Daddr(IpNet::from(to.ip())),
                 Match::Dport(protocol, to.port()),
             ],
             action: Action::Accept,
@@ -173,7 +166,7 @@ pub fn forward_rules(
         rules.push(Rule {
             matches: vec![
                 Match::Iifname(bridge.clone()),
-                Match::Saddr(host(to.ip())),
+                Match::Saddr(IpNet::from(to.ip())),
                 Match::Sport(protocol, to.port()),
             ],
             action: Action::Accept,
@@ -205,12 +198,15 @@ pub fn postrouting_rules(
         matches: vec![
             Match::Oifname(bridge.clone()),
             Match::Saddr(*subnet),
-            Match::Daddr(host(publish.to.ip())),
+            Match::Daddr(IpNet::from(publish.to.ip())),
             Match::Dport(publish.protocol, publish.to.port()),
             Match::DestinationTranslated,
         ],
         action: Action::Masquerade,
-        comment: format!("{} hairpin", comment_stem(bridge, Part::Publish(publish))),
+        comment: format!(
+            "{} hairpin {subnet}",
+            comment_stem(bridge, Part::Publish(publish))
+        ),
     });
     masquerades.chain(hairpins).collect()
 }
@@ -227,7 +223,7 @@ pub fn dnat_rules(
     of_family(publishes, family)
         .map(|Placed { publish, .. }| {
             let mut matches = match publish.host_ip {
-                Some(ip) => vec![Match::Daddr(host(ip))],
+                Some(ip) => vec![Match::Daddr(IpNet::from(ip))],
                 None if from_host => vec![Match::DaddrNot(loopback(family)), Match::DaddrLocal],
                 None => vec![Match::DaddrLocal],
             };

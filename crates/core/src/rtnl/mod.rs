@@ -14,6 +14,7 @@ pub use link::{
 };
 pub use route::{
     add_default_route, default_gateways, default_routes, delete_default_route, is_local,
+    router_advertised,
 };
 
 use netlink_packet_core::{NLM_F_CREATE, NLM_F_EXCL};

@@ -1,12 +1,13 @@
-//! Default routes (`ip route add|del default via GATEWAY dev NAME`), and
-//! whether an address is local yet (`ip route get ADDRESS`).
+//! Default routes (`ip route add|del default via GATEWAY dev NAME`, and
+//! those router advertisements gave), and whether an address is local yet
+//! (`ip route get ADDRESS`).
 
 use std::net::IpAddr;
 
 use netlink_packet_route::route::{
     RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
 };
-use netlink_packet_route::RouteNetlinkMessage;
+use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 
 use super::address::family_of;
 use super::{create_flags, RouteSocket};
@@ -53,6 +54,33 @@ pub fn default_routes(
         }
     }
     Ok(gateways)
+}
+
+/// The indexes of the devices whose IPv6 default route came from a router
+/// advertisement (`proto ra`).
+pub fn router_advertised(socket: &mut RouteSocket) -> Result<Vec<u32>, KernelError> {
+    let mut request = RouteMessage::default();
+    request.header.address_family = AddressFamily::Inet6;
+    let replies = socket.dump(RouteNetlinkMessage::GetRoute(request))?;
+    let mut devices = Vec::new();
+    for reply in replies {
+        let RouteNetlinkMessage::NewRoute(message) = reply else {
+            continue;
+        };
+        if message.header.destination_prefix_length != 0
+            || message.header.protocol != RouteProtocol::Ra
+        {
+            continue;
+        }
+        for attribute in &message.attributes {
+            if let RouteAttribute::Oif(index) = attribute {
+                if !devices.contains(index) {
+                    devices.push(*index);
+                }
+            }
+        }
+    }
+    Ok(devices)
 }
 
 fn default_route_message(gateway: &IpAddr, device: u32) -> RouteMessage {
