@@ -392,7 +392,7 @@ fn an_interface_losing_its_advertised_route_is_warned_about() {
         ip link add br0 type bridge
         ip -6 route add default via fe80::1 dev uplink proto ra
         section warning
-        nat-masq br0 fd00:1::/64 2>&1
+        nat-masq br0 fd00:1::/64 2>&1 | grep "router advertisements"
         section accept_ra
         sysctl -n net.ipv6.conf.uplink.accept_ra
         "#
