@@ -1,5 +1,7 @@
 //! nat-masq, checked with `nft -j list ruleset`, `iptables -S` and real
-//! traffic: ping across the bridge, TCP to a fake outside.
+//! traffic: ping across the bridge, TCP to a fake outside; and the mirror
+//! test of every kind of rule (published ports and IPv6 included, whose
+//! traffic is tested in `nat_masq_publish.rs`).
 
 use serde_json::Value;
 use vethkit_tests::{
@@ -92,33 +94,60 @@ fn nat_reaches_the_outside_under_a_drop_policy() {
     nat_reaches_the_outside_masqueraded(DOCKER_STYLE_DROP);
 }
 
+/// Docker's DROP policies for both families, as a host with IPv6 in
+/// Docker's networks has them.
+const DOCKER_STYLE_DROP_BOTH: &str = "iptables -P FORWARD DROP\nip6tables -P FORWARD DROP";
+
 /// Argument sets for the mirror test, each after a DROP policy or not.
 const MIRRORED: &[(&str, &str)] = &[
     ("", "br0"),
     ("", "br0 10.1.1.0/24"),
     ("", "br0 10.1.1.0/24 10.2.0.0/25 10.3.0.0/20"),
     (DOCKER_STYLE_DROP, "br0 10.1.1.0/24"),
+    ("", "br0 fd00:1::/64"),
+    (
+        "",
+        "br0 10.1.1.0/24 fd00:1::/64 --publish 8080:10.1.1.3:80 --publish 8080:[fd00:1::3]:80",
+    ),
+    (
+        "",
+        "br0 --publish 10.1.1.1:53:10.1.1.3:53/udp --publish [fd00:1::1]:8443:[fd00:1::3]:443",
+    ),
+    (
+        DOCKER_STYLE_DROP_BOTH,
+        "br0 10.1.1.0/24 fd00:1::/64 --publish 8080:10.1.1.3:80 --publish 5353:[fd00:1::3]:53/udp",
+    ),
 ];
 
 /// The `--dry-run` lines run by `sh` (an `nft -f` here-document and
 /// `sysctl -w`) make the same ruleset and forwarding as nat-masq.
 #[test]
 fn mirror_dry_run_lines_run_by_sh_make_the_same_ruleset() {
+    let bridge = "ip link add br0 type bridge\nip addr add 10.1.1.1/16 dev br0\nip addr add fd00:1::1/64 dev br0 nodad";
     for (setup, arguments) in MIRRORED {
         let mirror = mirror(
             "nat-masq",
-            &format!("{setup}\nip link add br0 type bridge"),
+            &format!("{setup}\n{bridge}"),
             arguments,
-            "nft -j list ruleset; sysctl net.ipv4.ip_forward",
+            "nft -j list ruleset; sysctl net.ipv4.ip_forward net.ipv6.conf.all.forwarding",
         );
         assert!(
             mirror.plan.starts_with("nft -f - <<'END'\n"),
             "{}",
             mirror.plan
         );
+        // Forwarding is turned on for each family with subnets or published ports.
         assert_eq!(
             mirror.plan.contains("sysctl -w net.ipv4.ip_forward=1"),
-            arguments.contains('/'),
+            arguments.contains("10."),
+            "{}",
+            mirror.plan
+        );
+        assert_eq!(
+            mirror
+                .plan
+                .contains("sysctl -w net.ipv6.conf.all.forwarding=1"),
+            arguments.contains("fd00:"),
             "{}",
             mirror.plan
         );

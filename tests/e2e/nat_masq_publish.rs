@@ -2,7 +2,7 @@
 //! UDP traffic from a fake outside, from the host and from the lab, with
 //! `nft -j list ruleset`, `iptables -S` and `ip6tables -S`.
 
-use vethkit_tests::{assert_refused, assert_same_lines, mirror, sandbox, FAKE_OUTSIDE};
+use vethkit_tests::{assert_refused, sandbox, FAKE_OUTSIDE};
 
 /// The walk-through's bridge, dual-stack: br0 (10.1.1.1/16, fd00:1::1/64)
 /// joining ns3 and ns4, each with a default route of each family.
@@ -193,53 +193,6 @@ fn ipv6_subnets_are_masqueraded_as_the_uplink() {
         "table ip filter\ntable ip6 filter\ntable ip6 vethkit"
     );
     assert_eq!(run.section("reset"), "0\n0");
-}
-
-/// Argument sets for the mirror test, each after its setup.
-const MIRRORED: &[(&str, &str)] = &[
-    ("", "br0 fd00:1::/64"),
-    (
-        "",
-        "br0 10.1.1.0/24 fd00:1::/64 --publish 8080:10.1.1.3:80 --publish 8080:[fd00:1::3]:80",
-    ),
-    (
-        "",
-        "br0 --publish 10.1.1.1:53:10.1.1.3:53/udp --publish [fd00:1::1]:8443:[fd00:1::3]:443",
-    ),
-    (
-        DOCKER_STYLE_DROP,
-        "br0 10.1.1.0/24 fd00:1::/64 --publish 8080:10.1.1.3:80 --publish 5353:[fd00:1::3]:53/udp",
-    ),
-];
-
-/// The `--dry-run` lines run by `sh` (an `nft -f` here-document and
-/// `sysctl -w`) make the same ruleset and forwarding as nat-masq.
-#[test]
-fn mirror_dry_run_lines_run_by_sh_make_the_same_ruleset() {
-    let bridge = "ip link add br0 type bridge\nip addr add 10.1.1.1/16 dev br0\nip addr add fd00:1::1/64 dev br0 nodad";
-    for (setup, arguments) in MIRRORED {
-        let mirror = mirror(
-            "nat-masq",
-            &format!("{setup}\n{bridge}"),
-            arguments,
-            "nft -j list ruleset; sysctl net.ipv4.ip_forward net.ipv6.conf.all.forwarding",
-        );
-        assert!(
-            mirror
-                .plan
-                .contains("sysctl -w net.ipv6.conf.all.forwarding=1"),
-            "{}",
-            mirror.plan
-        );
-        assert_same_lines(
-            &mirror.by_plan,
-            &mirror.by_command,
-            &format!(
-                "nat-masq {arguments} and its plan run by sh; plan:\n{}",
-                mirror.plan
-            ),
-        );
-    }
 }
 
 /// Foreign tables and the user's iptables and ip6tables rules are the
