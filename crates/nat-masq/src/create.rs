@@ -167,9 +167,9 @@ fn family_ops(
 }
 
 /// Each port asked to be published, with the subnet of the bridge its lab
-/// address is in. Refuses one that leads nowhere or is taken: its host
-/// address not one of this namespace, its lab address in no subnet of the
-/// bridge, or its host port published already by vethkit elsewhere.
+/// address is in. Refuses one that leads nowhere (its host address not one
+/// of this namespace, its lab address in no subnet of the bridge) or is
+/// taken.
 fn place_publishes(context: &mut Context, asked: &Asked, bridge_index: u32) -> Result<Vec<Placed>> {
     if asked.publishes.is_empty() {
         return Ok(Vec::new());
@@ -214,6 +214,15 @@ fn place_publishes(context: &mut Context, asked: &Asked, bridge_index: u32) -> R
             subnet,
         });
     }
+    refuse_taken_ports(context, asked)?;
+    Ok(placed)
+}
+
+/// Refuses a port to publish that vethkit publishes already, on any bridge,
+/// on an address that overlaps, to another lab address (the same publish
+/// again is nothing to do).
+fn refuse_taken_ports(context: &mut Context, asked: &Asked) -> Result<()> {
+    let bridge = asked.bridge;
     for family in rules::FAMILIES {
         let asked_here: Vec<&Publish> = asked
             .publishes
@@ -240,7 +249,7 @@ fn place_publishes(context: &mut Context, asked: &Asked, bridge_index: u32) -> R
             }
         }
     }
-    Ok(placed)
+    Ok(())
 }
 
 /// The ops that add the rules of `wanted` their chains lack.

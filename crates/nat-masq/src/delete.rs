@@ -2,6 +2,8 @@
 //! subnets and published ports) removed, and each of vethkit's tables once
 //! nothing is left in it.
 
+use std::collections::HashSet;
+
 use vethkit_core::context::Context;
 use vethkit_core::name::IfName;
 use vethkit_core::nft::{self, Family, Op, TABLE};
@@ -112,11 +114,9 @@ fn plan(
         }
     };
     let mut ops = Vec::new();
-    let mut left_in_table = [0; rules::FAMILIES.len()];
+    // The families whose vethkit table keeps rules of other bridges or parts.
+    let mut kept: HashSet<Family> = HashSet::new();
     for chain in rules::all_chains() {
-        let family = rules::FAMILIES
-            .iter()
-            .position(|family| *family == chain.family);
         for rule in listed(context, &chain)? {
             match rule.comment {
                 Some(comment) if belongs(&comment) => ops.push(Op::DeleteRule {
@@ -126,7 +126,7 @@ fn plan(
                     table_handle: None,
                 }),
                 _ if chain.table == TABLE => {
-                    left_in_table[family.expect("a family of vethkit's tables")] += 1
+                    kept.insert(chain.family);
                 }
                 _ => {}
             }
@@ -138,9 +138,9 @@ fn plan(
         count => format!("{count} rules"),
     };
     let mut tables = Vec::new();
-    for (family, left) in rules::FAMILIES.into_iter().zip(left_in_table) {
+    for family in rules::FAMILIES {
         let handle = table_handle(context, family)?;
-        if handle.is_none() || left > 0 {
+        if handle.is_none() || kept.contains(&family) {
             continue;
         }
         ops.retain(|op| {
