@@ -2,9 +2,9 @@
 //! kernel's current state.
 
 use std::collections::{BTreeMap, HashSet};
-use std::net::IpAddr;
 
 use ipnet::IpNet;
+use vethkit_core::cli::is_link_local;
 use vethkit_core::context::{in_netns, Context, Netns};
 use vethkit_core::lookup;
 use vethkit_core::name::IfName;
@@ -105,11 +105,7 @@ impl Bridge {
         let addresses: Vec<IpNet> =
             lookup::addresses(context, &self.netns, &self.name, link.index)?
                 .into_iter()
-                .filter(|address| match address.addr() {
-                    // Not in fe80::/10.
-                    IpAddr::V6(ip) => ip.segments()[0] & 0xffc0 != 0xfe80,
-                    IpAddr::V4(_) => false,
-                })
+                .filter(|address| address.addr().is_ipv6() && !is_link_local(&address.addr()))
                 .collect();
         if addresses.is_empty() {
             return Ok(None);

@@ -165,6 +165,12 @@ pub fn parse_host_ip(text: &str, role: &str) -> Result<IpAddr, String> {
     }
 }
 
+/// Whether `ip` is an IPv6 link-local address (fe80::/10), which no router
+/// forwards.
+pub fn is_link_local(ip: &IpAddr) -> bool {
+    matches!(ip, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80)
+}
+
 /// An IP address, IPv4 or IPv6.
 pub fn parse_ip(text: &str) -> Result<IpAddr, String> {
     text.parse()

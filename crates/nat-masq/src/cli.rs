@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use ipnet::IpNet;
-use vethkit_core::cli::{Changes, Json};
+use vethkit_core::cli::{is_link_local, Changes, Json};
 use vethkit_core::error::quoted;
 use vethkit_core::manual::{Example, Manual, EXIT_STATUSES};
 use vethkit_core::name::IfName;
@@ -116,8 +116,7 @@ fn parse_subnet(text: &str) -> Result<IpNet, String> {
             "{net} is a multicast range: no host has an address in it"
         ));
     }
-    // fe80::/10
-    if matches!(net, IpNet::V6(v6) if v6.network().segments()[0] & 0xffc0 == 0xfe80) {
+    if is_link_local(&net.network()) {
         return Err(format!(
             "{net} is link-local: such addresses are never routed, so there is nothing to masquerade"
         ));

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 
-use vethkit_core::cli::parse_host_ip;
+use vethkit_core::cli::{is_link_local, parse_host_ip};
 use vethkit_core::error::quoted;
 use vethkit_core::nft::{Family, Protocol};
 
@@ -186,7 +186,7 @@ fn address(field: &str, role: Role) -> Result<IpAddr, String> {
             "{ip} cannot be {what}: it is a loopback address ({why}); {advice}"
         ));
     }
-    if matches!(ip, IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80) {
+    if is_link_local(&ip) {
         return Err(format!(
             "{ip} cannot be {what}: it is link-local, and the kernel never forwards link-local traffic; {advice}"
         ));
