@@ -5,7 +5,8 @@
 
 use serde_json::Value;
 use vethkit_tests::{
-    assert_refused, assert_same_lines, journal_standing, mirror, sandbox, FAKE_OUTSIDE,
+    assert_refused, assert_same_lines, journal_standing, mirror, sandbox, DOCKER_STYLE_DROP_BOTH,
+    FAKE_OUTSIDE,
 };
 
 /// The walk-through's bridge section: br0 (10.1.1.1/16) joining ns3 and ns4.
@@ -93,10 +94,6 @@ fn nat_reaches_the_outside_masqueraded_as_the_uplink() {
 fn nat_reaches_the_outside_under_a_drop_policy() {
     nat_reaches_the_outside_masqueraded(DOCKER_STYLE_DROP);
 }
-
-/// Docker's DROP policies for both families, as a host with IPv6 in
-/// Docker's networks has them.
-const DOCKER_STYLE_DROP_BOTH: &str = "iptables -P FORWARD DROP\nip6tables -P FORWARD DROP";
 
 /// Argument sets for the mirror test, each after a DROP policy or not.
 const MIRRORED: &[(&str, &str)] = &[

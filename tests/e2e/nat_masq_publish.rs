@@ -2,7 +2,7 @@
 //! UDP traffic from a fake outside, from the host and from the lab, with
 //! `nft -j list ruleset`, `iptables -S` and `ip6tables -S`.
 
-use vethkit_tests::{assert_refused, sandbox, FAKE_OUTSIDE};
+use vethkit_tests::{assert_refused, sandbox, DOCKER_STYLE_DROP_BOTH, FAKE_OUTSIDE};
 
 /// The walk-through's bridge, dual-stack: br0 (10.1.1.1/16, fd00:1::1/64)
 /// joining ns3 and ns4, each with a default route of each family.
@@ -41,9 +41,6 @@ dad_done() {
     echo "br0's IPv6 addresses are still tentative"; exit 1
 }
 "#;
-
-/// Docker leaves the FORWARD policies of iptables and ip6tables at DROP.
-const DOCKER_STYLE_DROP: &str = "iptables -P FORWARD DROP\nip6tables -P FORWARD DROP";
 
 /// A TCP server in ns3, published on port 8080 of the host (IPv4 and
 /// IPv6), is reached from the fake outside (the server sees the client),
@@ -123,7 +120,7 @@ fn published_ports_are_reached_from_outside_the_host_and_the_lab() {
 
 #[test]
 fn published_ports_are_reached_under_a_drop_policy() {
-    published_ports_are_reached(DOCKER_STYLE_DROP);
+    published_ports_are_reached(DOCKER_STYLE_DROP_BOTH);
 }
 
 /// A UDP port published on one address of the host is answered; the same
@@ -132,7 +129,7 @@ fn published_ports_are_reached_under_a_drop_policy() {
 fn a_udp_port_published_on_one_address_is_answered() {
     let run = sandbox(&format!(
         r#"
-        {DOCKER_STYLE_DROP}
+        {DOCKER_STYLE_DROP_BOTH}
         {BRIDGE}
         {FAKE_OUTSIDE}
         {SERVE}
@@ -159,7 +156,7 @@ fn a_udp_port_published_on_one_address_is_answered() {
 fn ipv6_subnets_are_masqueraded_as_the_uplink() {
     let run = sandbox(&format!(
         r#"
-        {DOCKER_STYLE_DROP}
+        {DOCKER_STYLE_DROP_BOTH}
         {BRIDGE}
         {FAKE_OUTSIDE}
         {FAKE_OUTSIDE_V6}
@@ -206,7 +203,7 @@ fn publishes_leave_foreign_rules_alone_and_go_exactly() {
         nft add table inet other
         nft add chain inet other userchain '{{ type filter hook forward priority -10; policy accept; }}'
         nft add rule inet other userchain ip saddr 192.0.2.0/24 counter accept comment '"not ours"'
-        {DOCKER_STYLE_DROP}
+        {DOCKER_STYLE_DROP_BOTH}
         iptables -A FORWARD -s 198.51.100.0/24 -j ACCEPT
         ip6tables -A FORWARD -s 2001:db8:1::/64 -j ACCEPT
         {BRIDGE}

@@ -157,6 +157,10 @@ ip -n outside link set lo up
 ip route add default via 203.0.113.1
 "#;
 
+/// Docker's FORWARD policies, as a host with Docker's IPv6 networks has
+/// them: DROP for iptables and ip6tables.
+pub const DOCKER_STYLE_DROP_BOTH: &str = "iptables -P FORWARD DROP\nip6tables -P FORWARD DROP";
+
 /// Keys whose values differ between two equal setups: indexes, random
 /// MACs (and the bridge ids made from them), namespace ids, lifetimes,
 /// counters, bridge timers, and the operstate and bridge port state the
