@@ -12,7 +12,7 @@
 //! address and route requests ([`rtnl`]) and the state read while
 //! planning ([`lookup`]), waiting for new addresses to be usable
 //! ([`ready`]), network sysctls ([`sysctl`]), nf_tables rules
-//! ([`nft`]), undoing the whole journal ([`reset`]), the [`error`] type,
+//! ([`nft`]), queueing disciplines ([`qdisc`]), undoing the whole journal ([`reset`]), the [`error`] type,
 //! the shared `main` wrapper ([`cli`]), and what each command's manual says
 //! beyond its options ([`manual`]).
 //!
@@ -33,6 +33,7 @@ pub mod netlink;
 pub mod netns;
 pub mod nft;
 pub mod plan;
+pub mod qdisc;
 pub mod ready;
 pub mod reset;
 pub mod rtnl;

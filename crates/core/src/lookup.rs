@@ -8,6 +8,7 @@ use ipnet::IpNet;
 use crate::context::{in_netns, Context, Netns};
 use crate::error::{errno_words, Error, Result};
 use crate::name::{IfName, NsName};
+use crate::qdisc::Qdisc;
 use crate::rtnl::{self, Link};
 use crate::step::sysctl::SysctlSet;
 use crate::step::Step;
@@ -123,6 +124,27 @@ pub fn link_name(context: &mut Context, netns: &Netns, index: u32) -> Result<Str
         Some(link) => link.name,
         None => format!("interface {index}"),
     })
+}
+
+/// The root qdisc of the link `name`, of index `index`, in `netns`, and
+/// how many qdiscs hang below it.
+pub fn root_qdisc(
+    context: &mut Context,
+    netns: &Netns,
+    (index, name): (u32, &str),
+) -> Result<(Qdisc, usize)> {
+    let cannot = |words: String| {
+        Error::failed(format!(
+            "cannot read the qdiscs of {name}: {words}{}",
+            in_netns(netns.as_ref())
+        ))
+    };
+    let socket = context.socket(netns.as_ref())?;
+    match rtnl::root_qdisc(socket, index) {
+        Ok((Some(root), children)) => Ok((root, children)),
+        Ok((None, _)) => Err(cannot("the kernel reports no root qdisc".into())),
+        Err(error) => Err(cannot(error.to_string())),
+    }
 }
 
 /// The addresses on `dev`, whose index is `index`, in `netns`.

@@ -4,6 +4,7 @@
 mod address;
 mod fdb;
 mod link;
+mod qdisc;
 mod route;
 
 pub use address::{add_address, addresses, all_addresses, delete_address, tentative};
@@ -12,6 +13,7 @@ pub use link::{
     create_link, delete_group, delete_link, each_port_of, link_by_index, link_by_name, links,
     move_link, set_group, set_master, set_mtu, set_up, set_up_by_index, try_a_change, Link,
 };
+pub use qdisc::{delete_root_qdisc, replace_root_qdisc, root_qdisc};
 pub use route::{
     add_default_route, default_gateways, default_routes, delete_default_route, is_local,
     router_advertised,

@@ -1,7 +1,8 @@
 //! Identity: which kernel object a change made or acted on, so that its
 //! undo acts on that object and no other. A link is known by its index in
 //! its namespace, a named namespace by its nsfs identity, an nf_tables
-//! table or rule by its handle, a sysctl by the value written. An undo
+//! table or rule by its handle, a sysctl by the value written, a root
+//! qdisc by its link and handle. An undo
 //! whose object is gone, or was replaced by another of the same name, is
 //! skipped with a note instead.
 //!
@@ -61,6 +62,13 @@ pub enum Made {
     },
     /// nf_tables tables and rules, by handle.
     Nft(Handles),
+    /// A link's root qdisc, by its link and its handle.
+    Qdisc {
+        /// The link shaped.
+        object: Object,
+        /// The qdisc's handle.
+        handle: u32,
+    },
 }
 
 /// What applying a step came to.

@@ -1,6 +1,6 @@
 //! Steps: the units every plan is made of, one file a kind of change, each
 //! holding everything about it: how it applies, the step that undoes it,
-//! how it prints as the `ip`, `nft` or `sysctl` line that does the same,
+//! how it prints as the `ip`, `tc`, `nft` or `sysctl` line that does the same,
 //! and which objects it makes or deletes (what a deletion covers follows
 //! from that, see [`crate::cover`]). The kinds are tied together in one
 //! list, below, which also gives each its name in the journal.
@@ -22,6 +22,7 @@ pub mod made;
 pub mod netns;
 pub mod nft;
 pub mod port;
+pub mod qdisc;
 pub mod route;
 mod shared;
 pub mod state;
@@ -181,6 +182,10 @@ kinds! {
     FdbDel(fdb::FdbDel),
     /// `nft -f` of one transaction
     Nft(nft::Nft),
+    /// `tc qdisc replace dev DEV root KIND ...`
+    QdiscReplace(qdisc::QdiscReplace),
+    /// `tc qdisc del dev DEV root`, or a replace putting a recorded qdisc back
+    QdiscRestore(qdisc::QdiscRestore),
     /// `sysctl -w KEY=VALUE`
     SysctlSet(sysctl::SysctlSet),
     /// `sysctl -w KEY=VALUE`, a recorded value put back

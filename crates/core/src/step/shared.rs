@@ -39,6 +39,8 @@ pub enum Doing {
     AddRemote,
     /// Bringing a link up.
     BringUp,
+    /// Setting a link's root qdisc.
+    Shape,
     /// Undoing a change made to a link.
     Undo,
 }
@@ -56,6 +58,7 @@ impl Doing {
             Doing::AddRoute => "add default route",
             Doing::AddRemote => "add remote",
             Doing::BringUp => "bring up",
+            Doing::Shape => "shape",
             Doing::Undo => "undo a change of",
         }
     }

@@ -1,5 +1,5 @@
 //! The words the steps print themselves with: shell quoting, and the
-//! beginnings of `ip`, `bridge` and `sysctl` command lines.
+//! beginnings of `ip`, `bridge`, `tc` and `sysctl` command lines.
 
 use std::net::IpAddr;
 
@@ -37,6 +37,14 @@ pub fn bridge(netns: &Netns) -> String {
     match netns {
         Some(name) => format!("bridge -n {}", shell_word(name.as_str())),
         None => "bridge".to_string(),
+    }
+}
+
+/// `tc` or `tc -n NS`.
+pub fn tc(netns: &Netns) -> String {
+    match netns {
+        Some(name) => format!("tc -n {}", shell_word(name.as_str())),
+        None => "tc".to_string(),
     }
 }
 
