@@ -127,7 +127,7 @@ pub fn link_name(context: &mut Context, netns: &Netns, index: u32) -> Result<Str
 }
 
 /// The root qdisc of the link `name`, of index `index`, in `netns`, and
-/// how many qdiscs hang below it.
+/// how many qdiscs hang below it (noop for a link never up).
 pub fn root_qdisc(
     context: &mut Context,
     netns: &Netns,
@@ -142,7 +142,16 @@ pub fn root_qdisc(
     let socket = context.socket(netns.as_ref())?;
     match rtnl::root_qdisc(socket, index) {
         Ok((Some(root), children)) => Ok((root, children)),
-        Ok((None, _)) => Err(cannot("the kernel reports no root qdisc".into())),
+        // A link never brought up has none yet: the kernel gives it its
+        // default one when it comes up.
+        Ok((None, _)) => Ok((
+            Qdisc {
+                kind: "noop".into(),
+                handle: 0,
+                options: Vec::new(),
+            },
+            0,
+        )),
         Err(error) => Err(cannot(error.to_string())),
     }
 }
