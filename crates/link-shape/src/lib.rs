@@ -25,7 +25,9 @@ pub fn run() -> Result<()> {
         return show::show(netns, &devs, cli.json.json);
     }
     if devs.is_empty() {
-        return Err(Error::usage("no link named: give DEV..., or - to read them from stdin"));
+        return Err(Error::usage(
+            "no link named: give DEV..., or - to read them from stdin",
+        ));
     }
     let mut executor = cli.changes.executor("link-shape")?;
     if cli.clear {

@@ -160,11 +160,15 @@ pub(crate) fn attributes(mut bytes: &[u8]) -> impl Iterator<Item = (u16, &[u8])>
 }
 
 pub(crate) fn u32_at(bytes: &[u8], offset: usize) -> Option<u32> {
-    Some(u32::from_ne_bytes(bytes.get(offset..offset + 4)?.try_into().ok()?))
+    Some(u32::from_ne_bytes(
+        bytes.get(offset..offset + 4)?.try_into().ok()?,
+    ))
 }
 
 pub(crate) fn u64_at(bytes: &[u8], offset: usize) -> Option<u64> {
-    Some(u64::from_ne_bytes(bytes.get(offset..offset + 8)?.try_into().ok()?))
+    Some(u64::from_ne_bytes(
+        bytes.get(offset..offset + 8)?.try_into().ok()?,
+    ))
 }
 
 /// Bytes as a hexadecimal string, for the journal.
@@ -201,7 +205,10 @@ mod tests {
             options: vec![0x0c, 0x00, 0xff],
         };
         let json = serde_json::to_string(&qdisc).unwrap();
-        assert_eq!(json, r#"{"kind":"tbf","handle":2147549184,"options":"0c00ff"}"#);
+        assert_eq!(
+            json,
+            r#"{"kind":"tbf","handle":2147549184,"options":"0c00ff"}"#
+        );
         assert_eq!(serde_json::from_str::<Qdisc>(&json).unwrap(), qdisc);
         assert_eq!(qdisc.handle_words(), "8001:");
     }

@@ -213,7 +213,9 @@ impl NetemSettings {
                 }
                 RATE => {
                     settings.rate = u64::from(u32_at(value, 0)?);
-                    settings.others |= value.get(4..).is_some_and(|rest| rest.iter().any(|b| *b != 0));
+                    settings.others |= value
+                        .get(4..)
+                        .is_some_and(|rest| rest.iter().any(|b| *b != 0));
                 }
                 RATE64 => rate64 = u64_at(value, 0)?,
                 CORR | ECN | SLOT | LOSS => settings.others |= nonzero,
@@ -328,6 +330,9 @@ mod tests {
             ..netem("20ms", "1%")
         };
         assert_eq!(shape.words(), "delay 20ms 5ms loss 1% rate 10mbit");
-        assert_eq!(shape.settings().words(), "delay 20ms 5ms loss 1% rate 10mbit");
+        assert_eq!(
+            shape.settings().words(),
+            "delay 20ms 5ms loss 1% rate 10mbit"
+        );
     }
 }

@@ -92,7 +92,10 @@ impl Tbf {
         let mut bytes = attribute(PARMS, &parms);
         bytes.extend(attribute(BURST, &burst.to_ne_bytes()));
         if short_rate == u32::MAX {
-            bytes.extend(attribute(RATE64, &self.rate.bytes_per_second().to_ne_bytes()));
+            bytes.extend(attribute(
+                RATE64,
+                &self.rate.bytes_per_second().to_ne_bytes(),
+            ));
         }
         bytes
     }

@@ -155,10 +155,7 @@ impl std::str::FromStr for Percent {
             ));
         }
         if number > 100.0 {
-            return Err(format!(
-                "the percentage {} is over 100%",
-                quoted(text)
-            ));
+            return Err(format!("the percentage {} is over 100%", quoted(text)));
         }
         Ok(Percent {
             text: text.to_string(),
@@ -288,9 +285,16 @@ mod tests {
     #[test]
     fn bad_times_say_what_is_wrong() {
         let error = |text: &str| text.parse::<Time>().unwrap_err();
-        assert_eq!(error("20"), "the time 20 has no unit: give ms, us or s, as in 20ms");
+        assert_eq!(
+            error("20"),
+            "the time 20 has no unit: give ms, us or s, as in 20ms"
+        );
         assert_eq!(error("-5ms"), "the time -5ms is negative");
-        assert!(error("20 ms").contains("unknown unit"), "{}", error("20 ms"));
+        assert!(
+            error("20 ms").contains("unknown unit"),
+            "{}",
+            error("20 ms")
+        );
         assert!(error("20m").contains("unknown unit"));
         assert!(error("ms").contains("not a number"));
         assert!(error("1.2.3ms").contains("not a number"));

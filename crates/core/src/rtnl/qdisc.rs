@@ -100,7 +100,9 @@ impl NetlinkDeserializable for TcMessage {
     fn deserialize(header: &NetlinkHeader, payload: &[u8]) -> Result<Self, ShortMessage> {
         let word = |at: usize| -> Result<u32, ShortMessage> {
             let bytes = payload.get(at..at + 4).ok_or(ShortMessage)?;
-            Ok(u32::from_ne_bytes(bytes.try_into().map_err(|_| ShortMessage)?))
+            Ok(u32::from_ne_bytes(
+                bytes.try_into().map_err(|_| ShortMessage)?,
+            ))
         };
         Ok(TcMessage {
             message_type: header.message_type,

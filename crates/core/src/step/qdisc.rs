@@ -62,7 +62,6 @@ fn no_module(kind: &str) -> Error {
     ))
 }
 
-
 impl Change for QdiscReplace {
     fn apply(&self, context: &mut Context) -> Result<Outcome> {
         let kind = self.shape.kind();
@@ -131,7 +130,10 @@ impl QdiscRestore {
     /// the link is gone, or its root qdisc is not the one vethkit set, as
     /// it set it.
     fn find(&self, context: &mut Context) -> Result<Found<Link>> {
-        let skipping = format!("not putting back the {} qdisc of {}", self.was.kind, self.dev);
+        let skipping = format!(
+            "not putting back the {} qdisc of {}",
+            self.was.kind, self.dev
+        );
         let link = match find_link(context, &self.netns, &self.dev, &self.object)? {
             Found::Ours(link) => link,
             Found::Skip(skip) => return Ok(Found::Skip(skip.after(&skipping))),
@@ -210,7 +212,11 @@ impl Change for QdiscRestore {
             write!(f, "{tc} qdisc del dev {dev} root")
         } else {
             let handle = self.was.handle_words();
-            write!(f, "{tc} qdisc replace dev {dev} root handle {handle} {}", self.was.words())
+            write!(
+                f,
+                "{tc} qdisc replace dev {dev} root handle {handle} {}",
+                self.was.words()
+            )
         }
     }
 }
