@@ -287,9 +287,9 @@ mod tests {
         let error = |text: &str| text.parse::<Time>().unwrap_err();
         assert_eq!(
             error("20"),
-            "the time 20 has no unit: give ms, us or s, as in 20ms"
+            "the time \"20\" has no unit: give ms, us or s, as in 20ms"
         );
-        assert_eq!(error("-5ms"), "the time -5ms is negative");
+        assert_eq!(error("-5ms"), "the time \"-5ms\" is negative");
         assert!(
             error("20 ms").contains("unknown unit"),
             "{}",
@@ -310,8 +310,8 @@ mod tests {
         assert_eq!(percent("1"), 42_949_673);
         assert_eq!(percent("0.5%"), 21_474_836);
         let error = |text: &str| text.parse::<Percent>().unwrap_err();
-        assert_eq!(error("101%"), "the percentage 101% is over 100%");
-        assert_eq!(error("-1%"), "the percentage -1% is negative");
+        assert_eq!(error("101%"), "the percentage \"101%\" is over 100%");
+        assert_eq!(error("-1%"), "the percentage \"-1%\" is negative");
         assert!(error("1pc").contains("unknown unit"));
     }
 
