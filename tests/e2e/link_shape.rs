@@ -275,14 +275,20 @@ fn without_shaping_the_same_transfer_is_much_faster() {
     );
 }
 
-/// Links of three kinds: `mine0` with a tbf of the user's, `plain0` with
-/// the kernel's default (noqueue), both made by `ip` (so that a reset
-/// keeps them), and `veth3` in ns3, made by veth-add.
+/// Links of four kinds: `mine0` with a tbf of the user's, `plain0` with
+/// the kernel's default (noqueue), `tree0` with an htb class holding a
+/// tbf, all made by `ip` (so that a reset keeps them), and `veth3` in
+/// ns3, made by veth-add.
 const LINKS: &str = r#"
 ip link add mine0 type veth peer name mine1
 ip link add plain0 type veth peer name plain1
 ip link set mine0 up; ip link set mine1 up; ip link set plain0 up; ip link set plain1 up
 tc qdisc replace dev mine0 root tbf rate 1mbit burst 15140 limit 100000
+ip link add tree0 type veth peer name tree1
+ip link set tree0 up; ip link set tree1 up
+tc qdisc add dev tree0 root handle 1: htb
+tc class add dev tree0 parent 1: classid 1:1 htb rate 1mbit
+tc qdisc add dev tree0 parent 1:1 handle 10: tbf rate 1mbit burst 15140 limit 100000
 veth-add veth3 br-veth3 --netns ns3 --no-ipv6 --peer-no-ipv6 > /dev/null
 "#;
 
@@ -420,7 +426,7 @@ fn tbf_plans_run_by_tc_make_the_same_qdiscs() {
 
 /// `(command, exit status, words of its one-line error)`, each run after
 /// [`LINKS`].
-const BAD_INPUT: [(&str, i32, &str); 17] = [
+const BAD_INPUT: [(&str, i32, &str); 18] = [
     (
         "link-shape plain0 --delay 20",
         2,
@@ -480,6 +486,11 @@ const BAD_INPUT: [(&str, i32, &str); 17] = [
         "link-shape -n ns3 br-veth3 --rate 10mbit",
         1,
         "no interface named br-veth3 in netns ns3",
+    ),
+    (
+        "link-shape tree0 --rate 10mbit",
+        1,
+        "tree0 has qdiscs below its htb root qdisc",
     ),
     (
         "link-shape plain0 nosuch0 --rate 10mbit",

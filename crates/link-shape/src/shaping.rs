@@ -62,13 +62,14 @@ pub fn plan(context: &mut Context, netns: &Netns, devs: &[IfName], shape: &Shape
         let Some(link) = lookup::link(context, netns, dev)? else {
             return Err(Error::failed(no_interface(dev, netns)));
         };
-        let (root, children) = lookup::root_qdisc(context, netns, (link.index, &link.name))?;
+        let (root, below) = lookup::root_qdisc(context, netns, (link.index, &link.name))?;
         if root.is(shape) {
             continue;
         }
-        if children > 0 {
+        // A default root's children (mq's, a queue each) come back with it.
+        if below > 0 && !root.is_default() {
             return Err(Error::failed(format!(
-                "{dev}{} has a {} qdisc with {children} qdiscs below it, which link-shape would replace and could not put back (tc qdisc del dev {dev} root, first)",
+                "{dev}{} has qdiscs below its {} root qdisc, which link-shape would replace and could not put back (remove them first: tc qdisc del dev {dev} root)",
                 in_netns(netns.as_ref()),
                 root.kind
             )));
