@@ -91,7 +91,7 @@ impl Tbf {
         }
         let mut bytes = attribute(PARMS, &parms);
         bytes.extend(attribute(BURST, &burst.to_ne_bytes()));
-        if short_rate == u32::MAX {
+        if self.rate.bytes_per_second() > u64::from(u32::MAX) {
             bytes.extend(attribute(
                 RATE64,
                 &self.rate.bytes_per_second().to_ne_bytes(),
