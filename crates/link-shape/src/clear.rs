@@ -15,7 +15,7 @@ pub fn clear(executor: &mut Executor, netns: &Netns, devs: &[IfName]) -> Result<
     let entries = executor.journal.entries(executor.program)?;
     let mut failures = Vec::new();
     for dev in devs {
-        let records: Vec<(&Entry, &QdiscRestore)> = entries
+        let mut records: Vec<(&Entry, &QdiscRestore)> = entries
             .iter()
             .filter_map(|entry| match &entry.undo {
                 Step::QdiscRestore(restore) if restore.netns == *netns && restore.dev == *dev => {
@@ -24,6 +24,11 @@ pub fn clear(executor: &mut Executor, netns: &Netns, devs: &[IfName]) -> Result<
                 _ => None,
             })
             .collect();
+        // Only the records of the link shaped last: another of its name
+        // made since has a qdisc of its own.
+        if let Some((_, last)) = records.last().copied() {
+            records.retain(|(_, restore)| restore.object == last.object);
+        }
         let (Some((_, first)), Some((_, last))) = (records.first(), records.last()) else {
             eprintln!(
                 "link-shape: nothing to clear on {dev}{}: link-shape has not shaped it",

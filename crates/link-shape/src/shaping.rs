@@ -8,9 +8,16 @@ use vethkit_core::name::IfName;
 use vethkit_core::plan::Plan;
 use vethkit_core::qdisc::{tbf, Netem, Shape, Tbf};
 use vethkit_core::step::qdisc::QdiscReplace;
+use vethkit_core::step::shell_word;
 use vethkit_core::{Error, Result};
 
 use crate::Cli;
+
+/// The kinds of qdisc that hold classes of their own making: replaced,
+/// they could be put back without them only.
+const CLASSFUL: [&str; 11] = [
+    "htb", "hfsc", "drr", "qfq", "cbq", "ets", "prio", "multiq", "mqprio", "taprio", "cbs",
+];
 
 /// The shape the options ask for: tbf for a rate alone, else netem (with
 /// the rate, if one is given).
@@ -41,7 +48,11 @@ pub fn shape(cli: &Cli) -> Result<Shape> {
         }
         return Ok(Shape::Tbf(Tbf { rate: rate.clone() }));
     }
-    if netem.reorder.is_some() && netem.delay.as_ref().map_or(0, |delay| delay.ticks()) == 0 {
+    let reorders = netem
+        .reorder
+        .as_ref()
+        .is_some_and(|reorder| reorder.scaled() != 0);
+    if reorders && netem.delay.as_ref().map_or(0, |delay| delay.ticks()) == 0 {
         return Err(Error::usage(
             "--reorder needs a --delay of 1us or more: netem reorders by sending some packets before the delayed ones",
         ));
@@ -66,12 +77,16 @@ pub fn plan(context: &mut Context, netns: &Netns, devs: &[IfName], shape: &Shape
         if root.is(shape) {
             continue;
         }
-        // A default root's children (mq's, a queue each) come back with it.
-        if below > 0 && !root.is_default() {
+        if !root.is_default() && (below > 0 || CLASSFUL.contains(&root.kind.as_str())) {
             return Err(Error::failed(format!(
-                "{dev}{} has qdiscs below its {} root qdisc, which link-shape would replace and could not put back (remove them first: tc qdisc del dev {dev} root)",
+                "the root qdisc of {dev}{}, {} {}, has classes or qdiscs below it, which link-shape would replace and could not put back (remove it first: {} qdisc del dev {dev} root)",
                 in_netns(netns.as_ref()),
-                root.kind
+                root.kind,
+                root.handle_words(),
+                match netns {
+                    Some(name) => format!("tc -n {}", shell_word(name.as_str())),
+                    None => "tc".to_string(),
+                },
             )));
         }
         plan.push(QdiscReplace {

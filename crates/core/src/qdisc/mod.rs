@@ -33,12 +33,10 @@ impl Shape {
         }
     }
 
-    /// The payload of `TCA_OPTIONS` that makes it, in place of `now`, the
-    /// root qdisc there now.
-    pub fn options(&self, now: &Qdisc) -> Vec<u8> {
+    /// The payload of `TCA_OPTIONS` that makes it.
+    pub fn options(&self) -> Vec<u8> {
         match self {
-            // A netem changed in place keeps what a request leaves out.
-            Shape::Netem(netem) => netem.options(now.handle != 0 && now.kind == "netem"),
+            Shape::Netem(netem) => netem.options(),
             Shape::Tbf(tbf) => tbf.options(),
         }
     }
@@ -121,6 +119,16 @@ impl Qdisc {
         }
     }
 
+    /// Whether [`Qdisc::words`] say all of its settings (they do not for
+    /// other kinds, nor for a netem with settings link-shape never makes).
+    pub fn words_say_all(&self) -> bool {
+        match self.settings() {
+            Settings::Netem(netem) => !netem.others,
+            Settings::Tbf(tbf) => !tbf.peak,
+            Settings::Other => self.options.is_empty(),
+        }
+    }
+
     /// Its kind, handle and settings as JSON, named as `tc -j` names them.
     pub fn json(&self) -> serde_json::Value {
         let options = match self.settings() {
@@ -152,19 +160,24 @@ pub(crate) fn attribute(kind: u16, value: &[u8]) -> Vec<u8> {
 pub(crate) fn attributes(mut bytes: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
     std::iter::from_fn(move || {
         let length = usize::from(u16::from_ne_bytes(bytes.get(..2)?.try_into().ok()?));
+        if length < 4 {
+            return None;
+        }
         let kind = u16::from_ne_bytes(bytes.get(2..4)?.try_into().ok()?) & 0x3fff;
-        let value = bytes.get(4..length.max(4))?;
+        let value = bytes.get(4..length)?;
         bytes = bytes.get((length + 3) & !3..).unwrap_or_default();
         Some((kind, value))
     })
 }
 
+/// The native-endian `u32` at `offset` of `bytes`, if they reach that far.
 pub(crate) fn u32_at(bytes: &[u8], offset: usize) -> Option<u32> {
     Some(u32::from_ne_bytes(
         bytes.get(offset..offset + 4)?.try_into().ok()?,
     ))
 }
 
+/// The native-endian `u64` at `offset` of `bytes`, if they reach that far.
 pub(crate) fn u64_at(bytes: &[u8], offset: usize) -> Option<u64> {
     Some(u64::from_ne_bytes(
         bytes.get(offset..offset + 8)?.try_into().ok()?,
@@ -219,5 +232,11 @@ mod tests {
         bytes.extend(attribute(6, &7u32.to_ne_bytes()));
         let read: Vec<(u16, &[u8])> = attributes(&bytes).collect();
         assert_eq!(read, [(1, &b"netem\0"[..]), (6, &7u32.to_ne_bytes()[..])]);
+        let malformed = [0u8, 0, 1, 0, 8, 0, 2, 0];
+        assert_eq!(
+            attributes(&malformed).count(),
+            0,
+            "a zero length ends the walk"
+        );
     }
 }

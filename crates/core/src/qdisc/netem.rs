@@ -1,7 +1,9 @@
 //! netem: delay (with jitter), loss, duplication, corruption, reordering
 //! and a rate. Its `TCA_OPTIONS` is unlike other qdiscs': a `struct
 //! tc_netem_qopt` first, then attributes, all inside the one attribute,
-//! in the order `tc` (iproute2 6.1) writes them.
+//! in the order `tc` (iproute2 6.1) writes them. (iproute2 6.9 and later
+//! send the delay and jitter as `TCA_NETEM_LATENCY64`/`JITTER64` in
+//! nanoseconds instead of ticks in the struct; the kernel reads both.)
 
 use serde::{Deserialize, Serialize};
 
@@ -68,7 +70,7 @@ pub struct NetemSettings {
     pub jitter: u64,
     /// The packets it queues.
     pub limit: u32,
-    /// Loss, duplication, corruption and reordering, as shares of `u32::MAX`.
+    /// Loss, as a share of `u32::MAX` (as the three below).
     pub loss: u32,
     /// Duplication.
     pub duplicate: u32,
@@ -91,10 +93,8 @@ fn scaled(percent: &Option<Percent>) -> u32 {
 
 impl Netem {
     /// The payload of `TCA_OPTIONS`, byte for byte as `tc qdisc replace
-    /// ... netem` with the same words sends it. With `resetting` (a netem
-    /// changed in place, which keeps whatever a request leaves out), the
-    /// reordering, corruption and rate left out are sent as zero.
-    pub fn options(&self, resetting: bool) -> Vec<u8> {
+    /// ... netem` with the same words sends it.
+    pub fn options(&self) -> Vec<u8> {
         let ticks = |time: &Option<Time>| time.as_ref().map_or(0, Time::ticks);
         let reorder = scaled(&self.reorder);
         let qopt = [
@@ -106,17 +106,14 @@ impl Netem {
             ticks(&self.jitter),
         ];
         let mut bytes: Vec<u8> = qopt.iter().flat_map(|value| value.to_ne_bytes()).collect();
-        if resetting {
-            bytes.extend(attribute(CORR, &[0; 12]));
-        }
-        if self.reorder.is_some() || resetting {
+        if self.reorder.is_some() {
             bytes.extend(attribute(REORDER, &pair(reorder)));
         }
-        if self.corrupt.is_some() || resetting {
+        if self.corrupt.is_some() {
             bytes.extend(attribute(CORRUPT, &pair(scaled(&self.corrupt))));
         }
-        if self.rate.is_some() || resetting {
-            let rate = self.rate.as_ref().map_or(0, Rate::bytes_per_second);
+        if let Some(rate) = &self.rate {
+            let rate = rate.bytes_per_second();
             let short = match u32::try_from(rate) {
                 Ok(rate) => rate,
                 Err(_) => {
@@ -131,13 +128,15 @@ impl Netem {
         bytes
     }
 
-    /// What the kernel keeps once it has taken [`Netem::options`].
+    /// What the kernel keeps once it has taken [`Netem::options`] (a
+    /// jitter of at most `i32::MAX` nanoseconds, about 2.1 s).
     pub fn settings(&self) -> NetemSettings {
         let nanoseconds = |time: &Option<Time>| time.as_ref().map_or(0, Time::nanoseconds);
+        let most_jitter = i32::MAX as u64;
         let reorder = scaled(&self.reorder);
         NetemSettings {
             latency: nanoseconds(&self.delay),
-            jitter: nanoseconds(&self.jitter),
+            jitter: nanoseconds(&self.jitter).min(most_jitter),
             limit: LIMIT,
             loss: scaled(&self.loss),
             duplicate: scaled(&self.duplicate),
@@ -254,8 +253,8 @@ impl NetemSettings {
         words.join(" ")
     }
 
-    /// The settings as `tc -j` names them: times in seconds, shares as
-    /// fractions, the rate in bytes a second.
+    /// The settings as JSON in `tc -j`'s units: times in seconds, shares
+    /// as fractions, the rate in bytes a second.
     pub fn json(&self) -> serde_json::Value {
         let fraction = |scaled: u32| f64::from(scaled) / f64::from(u32::MAX);
         serde_json::json!({
@@ -286,7 +285,7 @@ mod tests {
 
     #[test]
     fn options_are_the_qopt_then_the_attributes() {
-        let bytes = netem("20ms", "1%").options(false);
+        let bytes = netem("20ms", "1%").options();
         let words: Vec<u32> = bytes
             .chunks(4)
             .map(|chunk| u32::from_ne_bytes(chunk.try_into().unwrap()))
@@ -296,7 +295,7 @@ mod tests {
             reorder: Some("25%".parse().unwrap()),
             ..netem("10ms", "0%")
         };
-        let bytes = reordered.options(false);
+        let bytes = reordered.options();
         assert_eq!(bytes.len(), 24 + 12);
         assert_eq!(u32_at(&bytes, 12), Some(1), "gap 1 with reordering");
         assert_eq!(&bytes[24..28], &[12, 0, 3, 0]);
@@ -315,10 +314,8 @@ mod tests {
             },
         ];
         for shape in shapes {
-            let decoded = NetemSettings::decode(&shape.options(false)).unwrap();
+            let decoded = NetemSettings::decode(&shape.options()).unwrap();
             assert_eq!(decoded, shape.settings(), "{}", shape.words());
-            let reset = NetemSettings::decode(&shape.options(true)).unwrap();
-            assert_eq!(reset, shape.settings(), "{}", shape.words());
         }
     }
 

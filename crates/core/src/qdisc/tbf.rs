@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::units::{rate_words, Rate};
+use super::units::{rate_words, Rate, TICKS_PER_USEC};
 use super::{attribute, attributes, u32_at, u64_at};
 
 /// `TCA_TBF_PARMS`: `struct tc_tbf_qopt`.
@@ -24,8 +24,6 @@ const LINKLAYER_ETHERNET: u8 = 1;
 const LEAST_BURST: u64 = 10 * 1514;
 /// How long a packet may wait in the queue, in microseconds (`latency 50ms`).
 const LATENCY_USEC: u32 = 50_000;
-/// Microseconds a psched tick lasts (see `units`).
-const TICKS_PER_USEC: f64 = 1000.0 / 64.0;
 
 /// A token bucket of a rate.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,7 +54,9 @@ pub fn rate_fits(rate: &Rate) -> bool {
 impl Tbf {
     /// `burst BYTES`: ten full frames, or 10 ms at the rate if more.
     pub fn burst(&self) -> u64 {
-        (self.rate.bytes_per_second() / 100).max(LEAST_BURST)
+        (self.rate.bytes_per_second() / 100)
+            .max(LEAST_BURST)
+            .min(u64::from(u32::MAX))
     }
 
     /// `tc`'s limit for `latency 50ms`: the bytes sent in that time, and

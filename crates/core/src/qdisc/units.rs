@@ -12,7 +12,7 @@ use crate::error::quoted;
 
 /// Microseconds a psched tick lasts: the kernel has reported ticks of 64 ns
 /// (`/proc/net/psched`: 1000 ns a microsecond, 64 ns a tick) since 2.6.
-const TICKS_PER_USEC: f64 = 1000.0 / 64.0;
+pub(crate) const TICKS_PER_USEC: f64 = 1000.0 / 64.0;
 
 /// A time: `20ms`, `1.5s`, `250us` (the units `tc` takes: `s`, `sec`,
 /// `secs`, `ms`, `msec`, `msecs`, `us`, `usec`, `usecs`).
@@ -82,11 +82,6 @@ fn split_number<'a>(text: &'a str, what: &str) -> Result<(f64, &'a str), String>
 }
 
 impl Time {
-    /// Microseconds, as `tc` counts them (the fraction of one dropped).
-    pub fn usec(&self) -> u32 {
-        self.usec
-    }
-
     /// psched ticks, as `tc` turns microseconds into them.
     pub fn ticks(&self) -> u32 {
         (f64::from(self.usec) * TICKS_PER_USEC) as u32
@@ -120,7 +115,7 @@ impl std::str::FromStr for Time {
                 ))
             }
         };
-        let usec = number * scale;
+        let usec = (number * scale).trunc();
         // The kernel's 32-bit tick count: about 274 seconds.
         if usec * TICKS_PER_USEC >= 4_294_967_296.0 {
             return Err(format!(
@@ -273,12 +268,12 @@ mod tests {
     #[test]
     fn times_count_as_tc_counts_them() {
         let time = |text: &str| text.parse::<Time>().unwrap();
-        assert_eq!(time("20ms").usec(), 20_000);
+        assert_eq!(time("20ms").usec, 20_000);
         assert_eq!(time("20ms").ticks(), 312_500);
         assert_eq!(time("20ms").nanoseconds(), 20_000_000);
-        assert_eq!(time("1.5s").usec(), 1_500_000);
+        assert_eq!(time("1.5s").usec, 1_500_000);
         assert_eq!(time("1us").ticks(), 15);
-        assert_eq!(time("250USEC").usec(), 250);
+        assert_eq!(time("250USEC").usec, 250);
         assert_eq!(time("20ms").to_string(), "20ms");
     }
 

@@ -15,6 +15,8 @@ const RTM_DELQDISC: u16 = 37;
 const RTM_GETQDISC: u16 = 38;
 /// `TC_H_ROOT`: the parent of a link's root qdisc.
 const TC_H_ROOT: u32 = 0xffff_ffff;
+/// `TC_H_INGRESS`: the parent of ingress and clsact.
+const TC_H_INGRESS: u32 = 0xffff_fff1;
 const TCA_KIND: u16 = 1;
 const TCA_OPTIONS: u16 = 2;
 /// The size of `struct tcmsg`.
@@ -114,10 +116,10 @@ impl NetlinkDeserializable for TcMessage {
     }
 }
 
-/// The root qdisc of the link of index `ifindex` (`None` from a kernel
-/// that reports none), and how many qdiscs hang below it (the classes of
-/// a classful one), ingress and clsact aside. A dump: the kernel answers
-/// no get request about a link's default qdisc.
+/// The root qdisc of the link of index `ifindex` (`None` for a link never
+/// up, which has none yet), and how many qdiscs a dump shows below it
+/// (grafted on its classes), ingress and clsact aside. A dump: the kernel
+/// answers no get request about a link's default qdisc.
 pub fn root_qdisc(
     socket: &mut RouteSocket,
     ifindex: u32,
@@ -134,7 +136,7 @@ pub fn root_qdisc(
         }
         match message.parent {
             TC_H_ROOT => root = Some(message.qdisc()),
-            parent if parent >> 16 == 0xffff => {}
+            TC_H_INGRESS => {}
             _ => children += 1,
         }
     })?;

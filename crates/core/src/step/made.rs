@@ -66,8 +66,8 @@ pub enum Made {
     Qdisc {
         /// The link shaped.
         object: Object,
-        /// The qdisc's handle.
-        handle: u32,
+        /// The qdisc's handle, when it could be read back.
+        handle: Option<u32>,
     },
 }
 

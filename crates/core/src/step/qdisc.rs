@@ -53,6 +53,9 @@ pub struct QdiscRestore {
     /// The handle of the qdisc vethkit set, once set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handle: Option<u32>,
+    /// Whether it was set (`handle` may be unknown all the same).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub set: bool,
 }
 
 /// The kernel has no qdisc of `kind`.
@@ -62,29 +65,49 @@ fn no_module(kind: &str) -> Error {
     ))
 }
 
+impl QdiscReplace {
+    /// The handle asked for: none (the kernel picks one) unless the root
+    /// qdisc is one of the same kind, which the kernel would change in
+    /// place, keeping what the request leaves out (a netem its ECN, slots
+    /// or delay distribution) under the handle it had. Given another
+    /// handle, it makes a new one. Once a root qdisc with no qdiscs below
+    /// it is replaced, every handle but ingress's is free on the link.
+    fn handle(&self) -> u32 {
+        if self.was.is_default() || self.was.kind != self.shape.kind() {
+            return 0;
+        }
+        let major = self.was.handle >> 16;
+        let next = if major >= 0xfffe { 1 } else { major + 1 };
+        next << 16
+    }
+}
+
 impl Change for QdiscReplace {
+    /// Replaces the root qdisc by a new one (see [`QdiscReplace::handle`]),
+    /// whose handle is read back for the undo.
     fn apply(&self, context: &mut Context) -> Result<Outcome> {
         let kind = self.shape.kind();
-        let options = self.shape.options(&self.was);
-        let unknown_kind = Cell::new(false);
+        let options = self.shape.options();
+        let handle = self.handle();
+        let (unknown_kind, shaped) = (Cell::new(false), Cell::new(0));
         let doing = (Doing::Shape, self.dev.to_string());
         let made = on_link(context, &self.netns, &self.dev, doing, |socket, index| {
-            let result = rtnl::replace_root_qdisc(socket, index, (kind, 0), &options);
+            let result = rtnl::replace_root_qdisc(socket, index, (kind, handle), &options);
             unknown_kind.set(matches!(&result, Err(error) if error.errno == libc::ENOENT));
+            shaped.set(index);
             result
         });
-        let made = match made {
+        let object = match made {
             Err(_) if unknown_kind.get() => return Err(no_module(kind)),
-            made => made?,
+            Err(error) => return Err(error),
+            Ok(Made::Link { object, .. }) => object,
+            Ok(_) => Object::default(),
         };
-        let Made::Link { object, .. } = made else {
-            return Ok(Outcome::done());
-        };
-        let index = object.ifindex.unwrap_or_default();
-        let (root, _) = lookup::root_qdisc(context, &self.netns, (index, self.dev.as_str()))?;
+        // Unread, the undo is pinned to the link and the settings alone.
+        let root = lookup::root_qdisc(context, &self.netns, (shaped.get(), self.dev.as_str()));
         Ok(Outcome::made(Made::Qdisc {
             object,
-            handle: root.handle,
+            handle: root.ok().map(|(root, _)| root.handle),
         }))
     }
 
@@ -97,6 +120,7 @@ impl Change for QdiscReplace {
                 shape: self.shape.clone(),
                 object: Object::default(),
                 handle: None,
+                set: false,
             }
             .into(),
         )
@@ -115,13 +139,16 @@ impl Change for QdiscReplace {
     }
 
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} qdisc replace dev {} root {}",
-            tc(&self.netns),
-            quote(&self.dev),
-            self.shape
-        )
+        let (tc, dev) = (tc(&self.netns), quote(&self.dev));
+        match self.handle() {
+            0 => write!(f, "{tc} qdisc replace dev {dev} root {}", self.shape),
+            handle => write!(
+                f,
+                "{tc} qdisc replace dev {dev} root handle {:x}: {}",
+                handle >> 16,
+                self.shape
+            ),
+        }
     }
 }
 
@@ -143,9 +170,9 @@ impl QdiscRestore {
         if ours {
             return Ok(Found::Ours(link));
         }
-        Ok(Found::Skip(match self.handle {
-            None => Skip::NotMade,
-            Some(_) => Skip::Replaced(format!(
+        Ok(Found::Skip(match self.set {
+            false => Skip::NotMade,
+            true => Skip::Replaced(format!(
                 "{skipping}{}: its root qdisc is {} {}, not the {} vethkit set, and stays",
                 in_netns(self.netns.as_ref()),
                 root.kind,
@@ -170,7 +197,8 @@ impl Change for QdiscRestore {
             }
         } else {
             let was = &self.was;
-            rtnl::replace_root_qdisc(socket, link.index, (&was.kind, was.handle), &was.options)
+            let kind_and_handle = (was.kind.as_str(), was.handle);
+            rtnl::replace_root_qdisc(socket, link.index, kind_and_handle, &was.options)
         };
         result.map_err(|error| refused(Doing::Undo, &self.dev, self.netns.as_ref(), error))?;
         Ok(Outcome::done())
@@ -183,7 +211,8 @@ impl Change for QdiscRestore {
     fn pin(&mut self, made: &Made) {
         if let Made::Qdisc { object, handle } = made {
             self.object = *object;
-            self.handle = Some(*handle);
+            self.handle = *handle;
+            self.set = true;
         }
     }
 
