@@ -8,6 +8,14 @@ if [ -t 1 ]; then bold=$(printf '\033[1m') plain=$(printf '\033[0m'); else bold=
 say() { printf '\n%s## %s%s\n' "$bold" "$*" "$plain"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 run_sh() { printf '$ %s\n' "$1"; sh -c "$1"; }
+# await FILE WORD: wait (up to 10 s) until a line of FILE starts with WORD.
+await() {
+    tries=0
+    until grep -q "^$2" "$1" 2>/dev/null; do
+        tries=$((tries + 1)); [ "$tries" -lt 100 ] || { echo "no $2 in $1" >&2; exit 1; }
+        sleep 0.1
+    done
+}
 
 say "0. The lab: a fake outside world, made by hand"
 echo "# An 'outside' namespace holding 203.0.113.1 (TEST-NET-3), reached through the uplink 203.0.113.2:"
@@ -72,11 +80,7 @@ run netns-exec ns3 ping -c 2 203.0.113.1
 echo "# A service in the lab, published on port 8080 of this host (Docker's -p 8080:80): a tiny"
 echo "# TCP server in ns3 (vethkit-test-tcp, of this repository) answers one connection with hello."
 run_sh "netns-exec ns3 vethkit-test-tcp listen 10.1.1.3:80 > /run/server &"
-tries=0
-until grep -q listening /run/server 2>/dev/null; do
-    tries=$((tries + 1)); [ "$tries" -lt 100 ] || { echo "the server did not start" >&2; exit 1; }
-    sleep 0.1
-done
+await /run/server listening
 run nat-masq br0 10.1.1.0/24 --publish 8080:10.1.1.3:80
 echo "# fetched from the fake outside, through the uplink's address:"
 run netns-exec outside vethkit-test-tcp connect 203.0.113.2:8080
@@ -85,7 +89,31 @@ run cat /run/server
 run nft list ruleset
 run iptables -S FORWARD
 
-say "5. Back to the default namespace"
+say "5. A slower link: at most 10 Mbit/s to ns3"
+echo "# A link shapes what it sends: br-veth3 carries what the bridge sends to ns3. A rate"
+echo "# alone is a token bucket (tbf), with a burst of ten full frames and 50 ms of queue:"
+run link-shape --dry-run br-veth3 --rate 10mbit
+run link-shape br-veth3 --rate 10mbit
+echo "# 2 MB from ns4 to ns3, timed by the receiver in ns3 (vethkit-test-tcp again). 16 Mbit"
+echo "# at 10 Mbit/s take at least 1.6 s; the frames' headers and TCP's start add a little:"
+transfer() {
+    rm -f /run/transfer
+    run_sh "netns-exec ns3 vethkit-test-tcp receive-timed 10.1.1.3:5001 > /run/transfer &"
+    await /run/transfer listening
+    run netns-exec ns4 vethkit-test-tcp send 10.1.1.3:5001 2000000
+    await /run/transfer received
+    run tail -n 1 /run/transfer
+}
+transfer
+echo "# What the kernel keeps (limit: the queue's bytes, 50 ms at the rate and the burst):"
+run link-shape --show br-veth3
+echo "# The qdisc link-shape replaced was recorded; --clear puts it back (for a veth, noqueue):"
+run link-shape --clear br-veth3
+run link-shape --show br-veth3
+echo "# and the same 2 MB without the limit:"
+transfer
+
+say "6. Back to the default namespace"
 echo "# The walk-through's 'ip -n ns1 link set netns 1 dev veth1', to this namespace (never PID 1's):"
 run netns-reset --dry-run ns1
 run netns-reset ns1
@@ -107,7 +135,7 @@ snapshot > /run/after
 run diff /run/before /run/after
 echo "# no difference: the state is back"
 
-say "6. One lab, two machines: VXLAN"
+say "7. One lab, two machines: VXLAN"
 echo "# Two 'machines', A and B: each a network and mount namespace with a /run of its own (its"
 echo "# own namespaces and journal), its eth0 on an underlay, 198.51.100.0/24 on bridge under0 here."
 run ip link add under0 type bridge

@@ -84,6 +84,21 @@ const CASES: &[Case] = &[
         offers: &["br0"],
         not: &["vB"],
     },
+    Case {
+        line: "link-shape --rate 10mbit ",
+        offers: &["vB", "br0", "lo"],
+        not: &["vA", "10mbit"],
+    },
+    Case {
+        line: "link-shape -n ns1 --show ",
+        offers: &["vA", "lo"],
+        not: &["vB", "br0"],
+    },
+    Case {
+        line: "link-shape --de",
+        offers: &["--delay"],
+        not: &["vB"],
+    },
 ];
 
 /// Runs every case through `complete` (a shell command taking the line)

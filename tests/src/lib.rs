@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 /// The vethkit commands, in the walk-through's order.
-pub const COMMANDS: [&str; 7] = [
+pub const COMMANDS: [&str; 8] = [
     "veth-add",
     "netns-exec",
     "br-attach",
@@ -18,6 +18,7 @@ pub const COMMANDS: [&str; 7] = [
     "nat-masq",
     "netns-reset",
     "vxlan-add",
+    "link-shape",
 ];
 
 /// The directory holding the built vethkit commands (the test binary's

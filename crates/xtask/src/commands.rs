@@ -42,6 +42,7 @@ pub fn all() -> Vec<Page> {
         Page::of::<nat_masq::Cli>(&nat_masq::cli::MANUAL),
         Page::of::<netns_reset::Cli>(&netns_reset::cli::MANUAL),
         Page::of::<vxlan_add::Cli>(&vxlan_add::cli::MANUAL),
+        Page::of::<link_shape::Cli>(&link_shape::cli::MANUAL),
     ]
 }
 

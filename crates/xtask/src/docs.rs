@@ -142,6 +142,8 @@ mod tests {
             "sysctl-set",
             "nat-masq",
             "netns-reset",
+            "vxlan-add",
+            "link-shape",
         ] {
             for path in [
                 format!("man/{command}.8"),

@@ -5,7 +5,9 @@
 //! two seconds. For transfers: `vethkit-test-tcp receive ADDR:PORT` prints
 //! "listening", accepts one connection, reads it to its end and prints how
 //! many bytes came and whether they are the pattern `send` writes;
-//! `vethkit-test-tcp send ADDR:PORT BYTES` sends that many. For UDP:
+//! `vethkit-test-tcp receive-timed ADDR:PORT` does the same, and adds how
+//! long the connection took from its accept to its end, and the rate of
+//! its bytes; `vethkit-test-tcp send ADDR:PORT BYTES` sends that many. For UDP:
 //! `vethkit-test-tcp udp-listen ADDR:PORT` prints "listening", takes one
 //! datagram, prints its sender's address and answers "hello";
 //! `vethkit-test-tcp udp-ask ADDR:PORT` sends one and prints the answer,
@@ -14,13 +16,13 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 fn main() -> ExitCode {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
     let (Some(mode), Some(address)) = (arguments.first(), arguments.get(1)) else {
         eprintln!(
-            "usage: vethkit-test-tcp listen|connect|receive|udp-listen|udp-ask ADDR:PORT, or send ADDR:PORT BYTES"
+            "usage: vethkit-test-tcp listen|connect|receive|receive-timed|udp-listen|udp-ask ADDR:PORT, or send ADDR:PORT BYTES"
         );
         return ExitCode::from(2);
     };
@@ -31,7 +33,8 @@ fn main() -> ExitCode {
     let result = match mode.as_str() {
         "listen" => listen(address),
         "connect" => connect(address),
-        "receive" => receive(address),
+        "receive" => receive(address, false),
+        "receive-timed" => receive(address, true),
         "udp-listen" => udp_listen(address),
         "udp-ask" => udp_ask(address),
         "send" => match arguments.get(2).and_then(|bytes| bytes.parse().ok()) {
@@ -39,7 +42,7 @@ fn main() -> ExitCode {
             None => Err(std::io::Error::other("send needs a number of bytes")),
         },
         _ => Err(std::io::Error::other(
-            "mode is listen, connect, receive, send, udp-listen or udp-ask",
+            "mode is listen, connect, receive, receive-timed, send, udp-listen or udp-ask",
         )),
     };
     match result {
@@ -74,25 +77,38 @@ fn pattern(offset: usize) -> u8 {
     (offset % 251) as u8
 }
 
-fn receive(address: SocketAddr) -> std::io::Result<()> {
+/// Takes one connection and reads it to its end; `timed`, it also says how
+/// long that took, from the accept, and the rate of the bytes that came
+/// (in Mbit/s: millions of bits a second, as tc counts them).
+fn receive(address: SocketAddr, timed: bool) -> std::io::Result<()> {
     let listener = TcpListener::bind(address)?;
     println!("listening");
     std::io::stdout().flush()?;
     let (mut stream, _) = listener.accept()?;
+    let started = Instant::now();
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut received = Vec::new();
     stream.read_to_end(&mut received)?;
+    let took = started.elapsed().as_secs_f64();
     let wrong = received
         .iter()
         .enumerate()
         .position(|(offset, byte)| *byte != pattern(offset));
-    match wrong {
-        None => println!("received {} bytes, intact", received.len()),
-        Some(offset) => println!(
+    let mut report = match wrong {
+        None => format!("received {} bytes, intact", received.len()),
+        Some(offset) => format!(
             "received {} bytes, wrong from byte {offset}",
             received.len()
         ),
+    };
+    if timed {
+        let megabits = received.len() as f64 * 8.0 / 1e6;
+        report.push_str(&format!(
+            ", in {took:.2} s: {:.1} Mbit/s",
+            megabits / took.max(1e-6)
+        ));
     }
+    println!("{report}");
     Ok(())
 }
 

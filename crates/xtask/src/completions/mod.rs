@@ -3,7 +3,7 @@
 //! vethkit layer after it completes the values clap cannot know, looked up
 //! when the user presses tab:
 //! - network namespaces (from `/run/netns`) for `NS` values,
-//! - interfaces for `BRIDGE` and `PORT` values (inside the namespace the
+//! - interfaces for `BRIDGE`, `PORT` and `DEV` values (inside the namespace the
 //!   command line names with `--netns`, if any),
 //! - `net.` sysctl keys for `KEY[=VALUE]` values (likewise),
 //! - a command and its arguments for netns-exec's `CMD`.
@@ -72,7 +72,7 @@ impl Lookup {
         }
         match arg.get_value_names()?.first()?.as_str() {
             "NS" => Some(Lookup::Namespace),
-            "BRIDGE" | "PORT" => Some(Lookup::Interface),
+            "BRIDGE" | "PORT" | "DEV" => Some(Lookup::Interface),
             "KEY[=VALUE]" => Some(Lookup::SysctlKey),
             _ => None,
         }
